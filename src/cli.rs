@@ -1,0 +1,105 @@
+//! The command line, in clap's derive form (also the source of the shell completions).
+
+use crate::clock;
+use crate::error::EXIT_STATUS_HELP;
+use crate::shell::Shell;
+use clap::builder::FalseyValueParser;
+use clap::{Args, Parser, Subcommand};
+use std::ffi::OsString;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "awsenv",
+    version,
+    about = "Keeps temporary AWS credentials (MFA sessions, roles) alive in your shell",
+    after_help = EXIT_STATUS_HELP
+)]
+pub struct Cli {
+    /// Show each step and each AWS call with its timing on stderr (never a secret)
+    #[arg(long, global = true, env = "AWSENV_DEBUG", value_parser = FalseyValueParser::new())]
+    pub debug: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Select an account in this shell: prints shell code that exports its session, asking
+    /// for an MFA code only when no fresh session is cached
+    Switch {
+        account: String,
+        #[command(flatten)]
+        output: ShellArg,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Make a new MFA session now, for the account selected in this shell or the one named
+    Mfa {
+        account: Option<String>,
+        #[command(flatten)]
+        output: ShellArg,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
+    /// Show what this shell has: account, session kind, identity, region, time left
+    Now {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print shell code that drops every variable awsenv set and restores what it replaced
+    Clear {
+        #[command(flatten)]
+        output: ShellArg,
+    },
+    /// Run a command with an account's session in its environment; exits with its status
+    Exec {
+        account: String,
+        #[command(flatten)]
+        session: SessionArgs,
+        /// The command and its arguments (after `--`)
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<OsString>,
+    },
+    /// List the accounts of the AWS config with their kind and any cached session
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete cached sessions (shells using them clear at their next prompt)
+    Logout {
+        /// The account (default: the one selected in this shell)
+        account: Option<String>,
+        /// Every cached session
+        #[arg(long, conflicts_with = "account")]
+        all: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ShellArg {
+    /// The shell the printed code is for (default: $AWSENV_SHELL, else your login shell)
+    #[arg(long, value_enum)]
+    pub shell: Option<Shell>,
+}
+
+impl ShellArg {
+    pub fn shell(&self) -> Shell {
+        self.shell.unwrap_or_else(Shell::detect)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// Length of a new session: 3600, 90m, 12h [default: AWS's, 12h for a user, 1h for a role]
+    #[arg(long, env = "AWSENV_SESSION_DURATION", value_parser = duration)]
+    pub duration: Option<u32>,
+
+    /// The MFA code, instead of asking for it
+    #[arg(long, env = "AWSENV_MFA_CODE", hide_env_values = true)]
+    pub code: Option<String>,
+}
+
+fn duration(text: &str) -> Result<u32, String> {
+    clock::parse_duration(text).map_err(|e| e.to_string())
+}

@@ -1,0 +1,45 @@
+//! `awsenv exec ACCOUNT -- CMD ARGS...`: runs one command with the session in its environment,
+//! no shell integration needed. awsenv becomes the command (exec), so signals and the exit
+//! status are the command's own.
+
+use super::env;
+use crate::cache::Cache;
+use crate::cli::SessionArgs;
+use crate::error::{Result, fail};
+use crate::obtain::{self, Options};
+use crate::profile::{Files, Profiles};
+use crate::shell::Change;
+use crate::ui::say;
+use crate::vars;
+use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
+
+pub fn run(account: &str, args: &SessionArgs, command: &[OsString]) -> Result<()> {
+    let profiles = Profiles::load(Files::from_env())?;
+    let account = profiles.account(account)?;
+    let options = Options {
+        duration: args.duration,
+        force: false,
+        code: args.code.as_deref(),
+    };
+    let got = obtain::session(&account, &Cache::from_env(), &options)?;
+    if !got.cached {
+        say(&got.describe());
+    }
+    let (program, rest) = command.split_first().expect("clap requires a command");
+    let mut child = Command::new(program);
+    child.args(rest);
+    for change in vars::activate(&got.session, account.region.as_deref(), env) {
+        match change {
+            Change::Set(name, value) => child.env(name, value),
+            Change::Unset(name) => child.env_remove(name),
+        };
+    }
+    let error = child.exec();
+    let program = program.to_string_lossy();
+    Err(match error.kind() {
+        std::io::ErrorKind::NotFound => fail!(NotFound, "{program}: command not found"),
+        _ => fail!(CannotRun, "{program}: cannot run it: {error}"),
+    })
+}

@@ -1,0 +1,126 @@
+//! `awsenv list`: every profile of the AWS config, its kind, MFA device and cached session.
+
+use crate::cache::{Cache, Lookup};
+use crate::clock;
+use crate::error::Result;
+use crate::obtain;
+use crate::profile::{Files, Profiles, Source};
+use crate::ui::{printable, say};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Row {
+    account: String,
+    /// user, role, or invalid (see `error`)
+    kind: &'static str,
+    source: Option<String>,
+    mfa_serial: Option<String>,
+    session: Option<CachedSession>,
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct CachedSession {
+    kind: &'static str,
+    expiration: String,
+    seconds_left: i64,
+    fresh: bool,
+}
+
+pub fn run(json: bool) -> Result<()> {
+    let profiles = Profiles::load(Files::from_env())?;
+    let cache = Cache::from_env();
+    let margin = obtain::margin()?;
+    let rows: Vec<Row> = profiles
+        .names()
+        .map(|name| {
+            let session = match cache.read(name) {
+                Lookup::Found(s) => Some(CachedSession {
+                    kind: s.kind.as_str(),
+                    seconds_left: s.seconds_left().max(0),
+                    fresh: s.is_fresh(margin),
+                    expiration: s.expiration,
+                }),
+                _ => None,
+            };
+            let mut row = Row {
+                account: name.to_owned(),
+                kind: "invalid",
+                source: None,
+                mfa_serial: None,
+                session,
+                error: None,
+            };
+            match profiles.account(name) {
+                Ok(account) => {
+                    row.kind = account.kind();
+                    if let Source::Role(role) = &account.source {
+                        row.source = Some(role.from.name.clone());
+                    }
+                    row.mfa_serial = account.mfa_serial;
+                }
+                Err(e) => row.error = Some(e.to_string()),
+            }
+            row
+        })
+        .collect();
+
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rows).expect("rows serialize")
+        );
+        return Ok(());
+    }
+    if rows.is_empty() {
+        let files = profiles.files();
+        say(&format!(
+            "no accounts yet: add profiles to {} and keys to {}",
+            files.config.display(),
+            files.credentials.display()
+        ));
+        return Ok(());
+    }
+    let table: Vec<[String; 4]> = rows
+        .iter()
+        .map(|r| {
+            let session = match &r.session {
+                Some(s) if s.seconds_left > 0 => {
+                    format!("{} {}", s.kind, clock::human(s.seconds_left))
+                }
+                Some(s) => format!("{} expired", s.kind),
+                None => "-".into(),
+            };
+            let kind = match (&r.source, &r.error) {
+                (_, Some(_)) => "invalid (awsenv switch says why)".into(),
+                (Some(source), _) => format!("role from {}", printable(source)),
+                (None, None) => r.kind.into(),
+            };
+            let mfa = if r.mfa_serial.is_some() { "yes" } else { "-" };
+            [printable(&r.account), kind, mfa.into(), session]
+        })
+        .collect();
+    let header = ["ACCOUNT", "KIND", "MFA", "SESSION"].map(String::from);
+    let widths: Vec<usize> = (0..3)
+        .map(|i| {
+            std::iter::once(&header)
+                .chain(&table)
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&header).chain(&table) {
+        println!(
+            "{:w0$}  {:w1$}  {:w2$}  {}",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2]
+        );
+    }
+    Ok(())
+}

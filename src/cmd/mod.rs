@@ -1,0 +1,48 @@
+//! One small module per subcommand; this one dispatches and holds what they share.
+
+mod exec;
+mod list;
+mod logout;
+mod now;
+mod switch;
+
+use crate::cli::Command;
+use crate::error::Result;
+use crate::shell::Shell;
+use crate::vars;
+
+pub fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Switch {
+            account,
+            output,
+            session,
+        } => switch::run(&account, output.shell(), &session, false),
+        Command::Mfa {
+            account,
+            output,
+            session,
+        } => switch::run_mfa(account, output.shell(), &session),
+        Command::Now { json } => now::run(json),
+        Command::Clear { output } => {
+            clear(output.shell());
+            Ok(())
+        }
+        Command::Exec {
+            account,
+            session,
+            command,
+        } => exec::run(&account, &session, &command),
+        Command::List { json } => list::run(json),
+        Command::Logout { account, all } => logout::run(account, all),
+    }
+}
+
+/// The process environment, as the shell that started awsenv exported it.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn clear(shell: Shell) {
+    print!("{}", shell.render(&vars::clear(env)));
+}

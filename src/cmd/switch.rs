@@ -1,0 +1,46 @@
+//! `awsenv switch ACCOUNT` and `awsenv mfa [ACCOUNT]`: print the code that makes an account's
+//! session this shell's credentials.
+
+use super::env;
+use crate::cache::Cache;
+use crate::cli::SessionArgs;
+use crate::error::{Result, fail};
+use crate::obtain::{self, Options};
+use crate::profile::{Files, Profiles};
+use crate::shell::Shell;
+use crate::ui::say;
+use crate::vars;
+
+pub fn run(account: &str, shell: Shell, args: &SessionArgs, force: bool) -> Result<()> {
+    let profiles = Profiles::load(Files::from_env())?;
+    let account = profiles.account(account)?;
+    if force && account.mfa_serial.is_none() {
+        return Err(fail!(
+            Config,
+            "{0} has no mfa_serial: add mfa_serial = arn:aws:iam::ACCOUNT_ID:mfa/DEVICE to \
+             [profile {0}] in {1}",
+            account.name,
+            profiles.files().config.display()
+        ));
+    }
+    let options = Options {
+        duration: args.duration,
+        force,
+        code: args.code.as_deref(),
+    };
+    let got = obtain::session(&account, &Cache::from_env(), &options)?;
+    say(&got.describe());
+    let changes = vars::activate(&got.session, account.region.as_deref(), env);
+    print!("{}", shell.render(&changes));
+    Ok(())
+}
+
+pub fn run_mfa(account: Option<String>, shell: Shell, args: &SessionArgs) -> Result<()> {
+    let account = account.or_else(|| env(vars::ACCOUNT)).ok_or_else(|| {
+        fail!(
+            Config,
+            "no account is selected in this shell: run awsenv mfa ACCOUNT or awsenv switch ACCOUNT"
+        )
+    })?;
+    run(&account, shell, args, true)
+}

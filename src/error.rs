@@ -1,0 +1,93 @@
+//! Errors that end a command. Each carries one line for the user (what happened and what to do)
+//! and an exit status that tells scripts which kind of failure it was.
+
+use std::fmt;
+
+/// The kinds of failure, each with its own exit status (documented in `awsenv --help`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Anything unexpected: an I/O error, a bug.
+    Failure,
+    /// The AWS config names no such account, or the account is not usable as written.
+    Config,
+    /// The long-term keys behind an account are missing, or AWS rejected them.
+    Credentials,
+    /// No MFA code could be had, or AWS rejected the one given.
+    Mfa,
+    /// STS could not be reached, or did not answer in time.
+    Network,
+    /// AWS refused the request for another reason (access denied, invalid duration).
+    Denied,
+    /// The session cache is unsafe or cannot be written.
+    Cache,
+    /// The user pressed ctrl-C or closed the prompt.
+    Interrupted,
+    /// `exec`: the command cannot be run (126) or does not exist (127), as in a shell.
+    CannotRun,
+    NotFound,
+}
+
+impl Kind {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Kind::Failure => 1,
+            Kind::Config => 3,
+            Kind::Credentials => 4,
+            Kind::Mfa => 5,
+            Kind::Network => 6,
+            Kind::Denied => 7,
+            Kind::Cache => 8,
+            Kind::Interrupted => 130,
+            Kind::CannotRun => 126,
+            Kind::NotFound => 127,
+        }
+    }
+}
+
+/// The exit statuses as shown by `awsenv --help` and the README.
+pub const EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0    success
+  1    unexpected failure (I/O error, bug)
+  2    invalid command line
+  3    unknown account or unusable AWS config
+  4    base keys missing, or rejected by AWS
+  5    MFA code missing or rejected
+  6    STS unreachable or timed out
+  7    denied by AWS for another reason
+  8    session cache unsafe or unwritable
+  130  interrupted (ctrl-C at a prompt)
+  exec passes on the command's own status (126/127 when it cannot be run).";
+
+#[derive(Debug)]
+pub struct Error {
+    pub kind: Kind,
+    message: String,
+}
+
+impl Error {
+    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Shorthand for the error constructors used across the crate.
+macro_rules! fail {
+    ($kind:ident, $($arg:tt)*) => {
+        $crate::error::Error::new($crate::error::Kind::$kind, format!($($arg)*))
+    };
+}
+pub(crate) use fail;

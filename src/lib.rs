@@ -1,0 +1,44 @@
+//! awsenv keeps temporary AWS credentials (STS sessions, with MFA where the account needs it)
+//! alive in the user's own shell. The `awsenv` binary is everything but the AWS calls, which
+//! the `awsenv-sts` binary makes (see `sts`); both are built from this library.
+
+mod cache;
+mod cli;
+mod clock;
+mod cmd;
+mod debug;
+mod error;
+mod mfa;
+mod obtain;
+mod profile;
+pub mod secret;
+mod session;
+mod shell;
+pub mod sts;
+mod ui;
+mod vars;
+
+use clap::Parser;
+use std::io::Write;
+
+/// The `awsenv` binary: returns its exit status.
+pub fn main() -> i32 {
+    // A panic message could quote a value; say only where it happened.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| l.to_string()).unwrap_or_default();
+        ui::say(&format!("internal error at {at}; please report it"));
+    }));
+    let cli = cli::Cli::parse();
+    if cli.debug {
+        debug::enable();
+    }
+    let status = match cmd::run(cli.command) {
+        Ok(()) => 0,
+        Err(e) => {
+            ui::say(&e.to_string());
+            e.kind.exit_code()
+        }
+    };
+    let _ = std::io::stdout().flush();
+    status
+}

@@ -1,0 +1,519 @@
+//! Accounts are the profiles of the AWS shared config and credentials files, read with the AWS
+//! CLI's rules: `[profile x]` in config, `[x]` in credentials, the credentials file winning where
+//! both set a key, keys case-insensitive, `#`/`;` comment lines. Long-term keys are read from
+//! where the user keeps them and never leave this process except to sign a request.
+
+use crate::clock;
+use crate::error::{Result, fail};
+use crate::secret::Secret;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Where AWS keeps its shared files, as the CLI finds them.
+#[derive(Debug, Clone)]
+pub struct Files {
+    pub config: PathBuf,
+    pub credentials: PathBuf,
+}
+
+impl Files {
+    pub fn from_env() -> Files {
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let pick = |var: &str, default: &str| match std::env::var(var) {
+            Ok(p) if !p.is_empty() => expand_tilde(&p, &home),
+            _ => home.join(".aws").join(default),
+        };
+        Files {
+            config: pick("AWS_CONFIG_FILE", "config"),
+            credentials: pick("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+        }
+    }
+}
+
+fn expand_tilde(path: &str, home: &Path) -> PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => home.join(rest),
+        None => PathBuf::from(path),
+    }
+}
+
+/// One setting and the file it came from (messages name the file to edit).
+#[derive(Debug, Clone)]
+struct Setting {
+    value: String,
+    file: PathBuf,
+}
+
+/// Every profile of both files, merged.
+#[derive(Debug)]
+pub struct Profiles {
+    files: Files,
+    profiles: BTreeMap<String, BTreeMap<String, Setting>>,
+}
+
+/// An account awsenv can make sessions for.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub name: String,
+    /// The profile's `region`, or its source chain's (so a role works in the shell its user's
+    /// region set up, as in aws-vault).
+    pub region: Option<String>,
+    /// The account's own `mfa_serial`, or the one its source chain has.
+    pub mfa_serial: Option<String>,
+    /// A command that prints an MFA code (a YubiKey or password-manager CLI); inherited too.
+    pub mfa_process: Option<String>,
+    /// `duration_seconds` from the profile.
+    pub duration: Option<u32>,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// An IAM user's long-term keys.
+    Keys(Keys),
+    /// A role assumed with the credentials of another account.
+    Role(Role),
+}
+
+#[derive(Debug, Clone)]
+pub struct Keys {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    /// Set when the profile holds temporary credentials rather than an IAM user's keys.
+    pub session_token: Option<Secret>,
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub arn: String,
+    pub external_id: Option<String>,
+    pub session_name: Option<String>,
+    pub from: Box<Account>,
+}
+
+impl Keys {
+    pub fn credentials(&self) -> crate::sts::Credentials {
+        crate::sts::Credentials {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            session_token: self.session_token.clone(),
+        }
+    }
+}
+
+impl Account {
+    pub fn kind(&self) -> &'static str {
+        match self.source {
+            Source::Keys(_) => "user",
+            Source::Role(_) => "role",
+        }
+    }
+
+    /// What a cached session must have been made from to still stand for this account: the
+    /// same base key, or the same role reached the same way. A session made before the user
+    /// edited the profile or rotated the key is not used.
+    pub fn origin(&self) -> String {
+        match &self.source {
+            Source::Keys(keys) => format!("key:{}", keys.access_key_id),
+            Source::Role(role) => format!(
+                "role:{}|{}|{}",
+                role.arn,
+                role.external_id.as_deref().unwrap_or(""),
+                role.from.origin()
+            ),
+        }
+    }
+}
+
+impl Profiles {
+    pub fn load(files: Files) -> Result<Profiles> {
+        let mut profiles: BTreeMap<String, BTreeMap<String, Setting>> = BTreeMap::new();
+        // Config first, then credentials, so that the credentials file wins as in the CLI.
+        for (path, is_config) in [(&files.config, true), (&files.credentials, false)] {
+            let text = match std::fs::read_to_string(path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    crate::debug!("no {}", path.display());
+                    continue;
+                }
+                Err(e) => return Err(fail!(Config, "cannot read {}: {e}", path.display())),
+            };
+            crate::debug!("read {}", path.display());
+            for (name, values) in parse_ini(&text, is_config) {
+                let profile = profiles.entry(name).or_default();
+                for (key, value) in values {
+                    let file = path.clone();
+                    profile.insert(key, Setting { value, file });
+                }
+            }
+        }
+        Ok(Profiles { files, profiles })
+    }
+
+    pub fn files(&self) -> &Files {
+        &self.files
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.profiles.keys().map(String::as_str)
+    }
+
+    fn get(&self, profile: &str, key: &str) -> Option<&Setting> {
+        self.profiles
+            .get(profile)?
+            .get(key)
+            .filter(|s| !s.value.is_empty())
+    }
+
+    fn value(&self, profile: &str, key: &str) -> Option<String> {
+        self.get(profile, key).map(|s| s.value.clone())
+    }
+
+    /// Resolves a profile into an account, following `source_profile` to its keys.
+    pub fn account(&self, name: &str) -> Result<Account> {
+        let mut chain = Vec::new();
+        let account = self.resolve(name, &mut chain)?;
+        crate::debug!(
+            "account {name}: {} ({}), MFA {}",
+            account.kind(),
+            chain.join(" <- "),
+            account.mfa_serial.as_deref().unwrap_or("none")
+        );
+        Ok(account)
+    }
+
+    fn resolve(&self, name: &str, chain: &mut Vec<String>) -> Result<Account> {
+        if chain.iter().any(|n| n == name) {
+            chain.push(name.to_owned());
+            return Err(fail!(
+                Config,
+                "the source_profile chain loops: {}",
+                chain.join(" -> ")
+            ));
+        }
+        if !self.profiles.contains_key(name) {
+            return Err(match chain.last() {
+                Some(parent) => fail!(
+                    Config,
+                    "{parent}: source_profile '{name}' does not exist: add [profile {name}] to {}",
+                    self.files.config.display()
+                ),
+                None => self.unknown(name),
+            });
+        }
+        chain.push(name.to_owned());
+
+        let duration = match self.get(name, "duration_seconds") {
+            Some(s) => Some(clock::parse_duration(&s.value).map_err(|_| {
+                fail!(
+                    Config,
+                    "{name}: duration_seconds = {} in {} is not a number of seconds",
+                    s.value,
+                    s.file.display()
+                )
+            })?),
+            None => None,
+        };
+
+        let source = if let Some(arn) = self.value(name, "role_arn") {
+            let from = match self.value(name, "source_profile") {
+                Some(src) if src == name => {
+                    return Err(fail!(
+                        Config,
+                        "{name}: source_profile names the profile itself; move its keys to a \
+                         profile of their own and name that one"
+                    ));
+                }
+                Some(src) => self.resolve(&src, chain)?,
+                None if self.get(name, "credential_source").is_some() => {
+                    return Err(fail!(
+                        Config,
+                        "{name}: credential_source is not supported; use source_profile"
+                    ));
+                }
+                None => {
+                    return Err(fail!(
+                        Config,
+                        "{name}: role_arn needs a source_profile (the profile whose keys \
+                         assume the role)"
+                    ));
+                }
+            };
+            Source::Role(Role {
+                arn,
+                external_id: self.value(name, "external_id"),
+                session_name: self.value(name, "role_session_name"),
+                from: Box::new(from),
+            })
+        } else {
+            Source::Keys(self.keys(name)?)
+        };
+
+        let inherited = |pick: fn(&Account) -> &Option<String>| match &source {
+            Source::Role(role) => pick(&role.from).clone(),
+            Source::Keys(_) => None,
+        };
+        Ok(Account {
+            name: name.to_owned(),
+            region: self
+                .value(name, "region")
+                .or_else(|| inherited(|a| &a.region)),
+            mfa_serial: self
+                .value(name, "mfa_serial")
+                .or_else(|| inherited(|a| &a.mfa_serial)),
+            mfa_process: self
+                .value(name, "mfa_process")
+                .or_else(|| inherited(|a| &a.mfa_process)),
+            duration,
+            source,
+        })
+    }
+
+    fn keys(&self, name: &str) -> Result<Keys> {
+        let id = self.get(name, "aws_access_key_id");
+        let secret = self.get(name, "aws_secret_access_key");
+        let creds = self.files.credentials.display();
+        match (id, secret) {
+            (Some(id), Some(secret)) => Ok(Keys {
+                access_key_id: id.value.clone(),
+                secret_access_key: Secret::new(secret.value.clone()),
+                session_token: self
+                    .get(name, "aws_session_token")
+                    .map(|s| Secret::new(s.value.clone())),
+                file: secret.file.clone(),
+            }),
+            (Some(_), None) => Err(fail!(
+                Credentials,
+                "{name}: aws_secret_access_key is missing: add it to [{name}] in {creds}"
+            )),
+            (None, Some(_)) => Err(fail!(
+                Credentials,
+                "{name}: aws_access_key_id is missing: add it to [{name}] in {creds}"
+            )),
+            (None, None)
+                if self.get(name, "sso_session").is_some()
+                    || self.get(name, "sso_start_url").is_some() =>
+            {
+                Err(fail!(
+                    Config,
+                    "{name} is an IAM Identity Center (SSO) profile, which awsenv does not \
+                     manage; use `aws sso login --profile {name}`"
+                ))
+            }
+            (None, None) => Err(fail!(
+                Credentials,
+                "{name} has no access keys: add aws_access_key_id and aws_secret_access_key \
+                 to [{name}] in {creds}, or role_arn and source_profile to [profile {name}]"
+            )),
+        }
+    }
+
+    fn unknown(&self, name: &str) -> crate::error::Error {
+        if self.profiles.is_empty() {
+            return fail!(
+                Config,
+                "unknown account '{name}': no profiles in {} or {}",
+                self.files.config.display(),
+                self.files.credentials.display()
+            );
+        }
+        let known: Vec<&str> = self.names().collect();
+        fail!(
+            Config,
+            "unknown account '{name}' (known: {}): add [profile {name}] to {}",
+            known.join(", "),
+            self.files.config.display()
+        )
+    }
+}
+
+type Section = (String, Vec<(String, String)>);
+
+/// Reads an AWS shared file: its profile sections and their keys, in file order. Sections that
+/// are not profiles (`[sso-session x]`, `[services x]`) are skipped in the config file.
+fn parse_ini(text: &str, is_config: bool) -> Vec<Section> {
+    let mut sections: Vec<Section> = Vec::new();
+    let mut in_profile = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        if let Some(rest) = trimmed.strip_prefix('[') {
+            let header = rest.split(']').next().unwrap_or("").trim();
+            let name = if is_config {
+                profile_name(header)
+            } else {
+                Some(header.to_owned())
+            };
+            in_profile = name.is_some();
+            if let Some(name) = name {
+                sections.push((name, Vec::new()));
+            }
+            continue;
+        }
+        let Some((_, values)) = sections.last_mut().filter(|_| in_profile) else {
+            continue;
+        };
+        // An indented line continues the previous value (nested settings such as `s3 =`).
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = values.last_mut() {
+                value.push('\n');
+                value.push_str(trimmed);
+            }
+            continue;
+        }
+        if let Some(at) = trimmed.find(['=', ':']) {
+            let key = trimmed[..at].trim().to_ascii_lowercase();
+            let value = trimmed[at + 1..].trim().to_owned();
+            values.push((key, value));
+        }
+    }
+    sections
+}
+
+/// `default`, `profile default` and `profile NAME` (optionally quoted) name profiles.
+fn profile_name(header: &str) -> Option<String> {
+    if header == "default" {
+        return Some(header.to_owned());
+    }
+    let rest = header.strip_prefix("profile")?;
+    if !rest.starts_with([' ', '\t']) {
+        return None;
+    }
+    let name = rest.trim();
+    let name = name
+        .strip_prefix('"')
+        .and_then(|n| n.strip_suffix('"'))
+        .unwrap_or(name);
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profiles(config: &str, credentials: &str) -> Profiles {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir =
+            std::env::temp_dir().join(format!("awsenv-profile-test-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let files = Files {
+            config: dir.join("config"),
+            credentials: dir.join("credentials"),
+        };
+        std::fs::write(&files.config, config).unwrap();
+        std::fs::write(&files.credentials, credentials).unwrap();
+        let p = Profiles::load(files).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        p
+    }
+
+    const CONFIG: &str = "\
+# a comment
+[default]
+region = us-east-1
+
+[profile personal]
+region=eu-west-1
+MFA_Serial = arn:aws:iam::111111111111:mfa/alice
+s3 =
+  max_concurrent_requests = 10
+
+[sso-session corp]
+sso_region = us-east-1
+
+[profile work-admin] ; the admin role
+role_arn = arn:aws:iam::222222222222:role/admin
+source_profile = personal
+duration_seconds = 3600
+external_id: xyz
+
+[profile \"spaced name\"]
+role_arn = arn:aws:iam::222222222222:role/ro
+source_profile = work-admin
+mfa_serial = arn:aws:iam::111111111111:mfa/other
+
+[profile loop-a]
+role_arn = arn:aws:iam::1:role/a
+source_profile = loop-b
+[profile loop-b]
+role_arn = arn:aws:iam::1:role/b
+source_profile = loop-a
+[profile orphan]
+role_arn = arn:aws:iam::1:role/o
+[profile half]
+aws_access_key_id = AKIAHALF
+";
+
+    const CREDENTIALS: &str = "\
+[personal]
+aws_access_key_id = AKIAEXAMPLEPERSONAL
+aws_secret_access_key = secret/with=equals
+[profile personal]
+aws_access_key_id = NOT-THIS-ONE
+";
+
+    #[test]
+    fn user_profile_merges_both_files() {
+        let p = profiles(CONFIG, CREDENTIALS);
+        let a = p.account("personal").unwrap();
+        assert_eq!(a.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            a.mfa_serial.as_deref(),
+            Some("arn:aws:iam::111111111111:mfa/alice")
+        );
+        let Source::Keys(k) = &a.source else {
+            panic!("personal is a user")
+        };
+        assert_eq!(k.access_key_id, "AKIAEXAMPLEPERSONAL");
+        assert_eq!(k.secret_access_key.expose(), "secret/with=equals");
+        assert_eq!(a.origin(), "key:AKIAEXAMPLEPERSONAL");
+    }
+
+    #[test]
+    fn roles_inherit_mfa_and_chain() {
+        let p = profiles(CONFIG, CREDENTIALS);
+        let admin = p.account("work-admin").unwrap();
+        assert_eq!(admin.kind(), "role");
+        assert_eq!(admin.duration, Some(3600));
+        assert_eq!(admin.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            admin.mfa_serial.as_deref(),
+            Some("arn:aws:iam::111111111111:mfa/alice")
+        );
+        let Source::Role(r) = &admin.source else {
+            panic!()
+        };
+        assert_eq!(r.external_id.as_deref(), Some("xyz"));
+        assert_eq!(r.from.name, "personal");
+
+        let spaced = p.account("spaced name").unwrap();
+        assert_eq!(
+            spaced.mfa_serial.as_deref(),
+            Some("arn:aws:iam::111111111111:mfa/other")
+        );
+        assert!(spaced.origin().contains("key:AKIAEXAMPLEPERSONAL"));
+    }
+
+    #[test]
+    fn bad_profiles_say_what_to_fix() {
+        let p = profiles(CONFIG, CREDENTIALS);
+        let msg = |name: &str| p.account(name).unwrap_err().to_string();
+        assert!(msg("loop-a").contains("loop-a -> loop-b -> loop-a"));
+        assert!(msg("orphan").contains("needs a source_profile"));
+        assert!(msg("half").contains("aws_secret_access_key is missing"));
+        assert!(msg("default").contains("has no access keys"));
+        let unknown = msg("nope");
+        assert!(unknown.contains("unknown account 'nope'"), "{unknown}");
+        assert!(unknown.contains("personal"), "{unknown}");
+        assert!(
+            !p.names().any(|n| n == "corp"),
+            "sso-session is not a profile"
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! What a shell gets: the session's credentials in the variables every AWS tool reads, the
+//! region when the profile has one, and awsenv's own `AWSENV_*` state. Activation first saves
+//! whatever it is about to replace (`AWSENV_SAVED_<NAME>`), so that `clear` puts the shell
+//! back exactly as it was. `AWS_PROFILE` is set aside while a session is active: next to
+//! exported keys it makes some SDKs pick the profile's credentials instead.
+
+use crate::session::Session;
+use crate::shell::Change;
+
+pub const ACCOUNT: &str = "AWSENV_ACCOUNT";
+pub const KIND: &str = "AWSENV_KIND";
+pub const IDENTITY: &str = "AWSENV_IDENTITY";
+const SAVED_PREFIX: &str = "AWSENV_SAVED_";
+
+const CREDENTIALS: [&str; 5] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    // Older tools (boto 2, some SDKs) read this name.
+    "AWS_SECURITY_TOKEN",
+    // RFC 3339 UTC: botocore checks it, starship's aws module counts down from it.
+    "AWS_CREDENTIAL_EXPIRATION",
+];
+const REGION: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
+const PROFILE: [&str; 2] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
+const STATE: [&str; 3] = [ACCOUNT, KIND, IDENTITY];
+
+fn managed() -> impl Iterator<Item = &'static str> {
+    CREDENTIALS.into_iter().chain(REGION).chain(PROFILE)
+}
+
+fn saved_name(var: &str) -> String {
+    format!("{SAVED_PREFIX}{var}")
+}
+
+/// The changes that make `session` this shell's credentials. `env` reads the shell's current
+/// environment (the process's own, in practice).
+pub fn activate(
+    session: &Session,
+    region: Option<&str>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Vec<Change> {
+    let first = env(ACCOUNT).is_none();
+    let mut changes = Vec::new();
+    let mut saved = |var: &str| -> Option<String> {
+        if let Some(value) = env(&saved_name(var)) {
+            return Some(value);
+        }
+        let value = env(var).filter(|_| first)?;
+        changes.push(Change::Set(saved_name(var), value.clone()));
+        Some(value)
+    };
+    let mut sets: Vec<Change> = Vec::new();
+    let token = session.session_token.expose();
+    let values = [
+        session.access_key_id.as_str(),
+        session.secret_access_key.expose(),
+        token,
+        token,
+        session.expiration.as_str(),
+    ];
+    for (var, value) in CREDENTIALS.into_iter().zip(values) {
+        saved(var);
+        sets.push(Change::Set(var.into(), value.into()));
+    }
+    for var in REGION {
+        let previous = saved(var);
+        sets.push(match region.map(str::to_owned).or(previous) {
+            Some(value) => Change::Set(var.into(), value),
+            None => Change::Unset(var.into()),
+        });
+    }
+    for var in PROFILE {
+        if saved(var).is_some() {
+            sets.push(Change::Unset(var.into()));
+        }
+    }
+    sets.push(Change::Set(ACCOUNT.into(), session.account.clone()));
+    sets.push(Change::Set(KIND.into(), session.kind.as_str().into()));
+    sets.push(Change::Set(IDENTITY.into(), session.identity.clone()));
+    changes.extend(sets);
+    changes
+}
+
+/// The changes that drop everything awsenv set and put back what it replaced. Empty when
+/// awsenv has nothing active in this shell.
+pub fn clear(env: impl Fn(&str) -> Option<String>) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let active = env(ACCOUNT).is_some();
+    for var in managed() {
+        let saved = saved_name(var);
+        match env(&saved) {
+            Some(value) => {
+                changes.push(Change::Set(var.into(), value));
+                changes.push(Change::Unset(saved));
+            }
+            None if active => changes.push(Change::Unset(var.into())),
+            None => {}
+        }
+    }
+    if active {
+        changes.extend(STATE.iter().map(|v| Change::Unset((*v).into())));
+    }
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+    use crate::session::{Kind, VERSION};
+    use std::collections::HashMap;
+
+    fn session() -> Session {
+        Session {
+            version: VERSION,
+            account: "personal".into(),
+            kind: Kind::Mfa,
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret_access_key: Secret::new("s3cr3t"),
+            session_token: Secret::new("t0k3n"),
+            expiration: "2026-11-21T20:00:00Z".into(),
+            identity: "arn:aws:iam::123456789012:user/alice".into(),
+            mfa_serial: None,
+            origin: "key:AKIA".into(),
+        }
+    }
+
+    /// Applies changes to a map, as a shell would.
+    fn apply(env: &mut HashMap<String, String>, changes: &[Change]) {
+        for c in changes {
+            match c {
+                Change::Set(k, v) => env.insert(k.clone(), v.clone()),
+                Change::Unset(k) => env.remove(k),
+            };
+        }
+    }
+
+    #[test]
+    fn activate_then_clear_restores_the_shell() {
+        let before: HashMap<String, String> = [
+            ("AWS_PROFILE", "default"),
+            ("AWS_REGION", "us-west-2"),
+            ("AWS_ACCESS_KEY_ID", "AKIAUSERS"),
+            ("HOME", "/home/u"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let mut env = before.clone();
+
+        let first = activate(&session(), Some("eu-west-1"), |k| env.get(k).cloned());
+        apply(&mut env, &first);
+        assert_eq!(env["AWS_ACCESS_KEY_ID"], "ASIAEXAMPLE");
+        assert_eq!(env["AWS_SECURITY_TOKEN"], "t0k3n");
+        assert_eq!(env["AWS_REGION"], "eu-west-1");
+        assert_eq!(env["AWS_DEFAULT_REGION"], "eu-west-1");
+        assert!(!env.contains_key("AWS_PROFILE"));
+        assert_eq!(env["AWSENV_ACCOUNT"], "personal");
+
+        // A second account without a region gets the user's own region back, and switching
+        // again must not overwrite what was saved the first time.
+        let second = activate(&session(), None, |k| env.get(k).cloned());
+        apply(&mut env, &second);
+        assert_eq!(env["AWS_REGION"], "us-west-2");
+        assert!(!env.contains_key("AWS_DEFAULT_REGION"));
+        assert_eq!(env["AWSENV_SAVED_AWS_ACCESS_KEY_ID"], "AKIAUSERS");
+
+        let cleared = clear(|k| env.get(k).cloned());
+        apply(&mut env, &cleared);
+        assert_eq!(env, before);
+        assert!(clear(|k| env.get(k).cloned()).is_empty());
+    }
+}

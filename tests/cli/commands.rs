@@ -1,0 +1,273 @@
+//! The commands as a user meets them: shell code evaluated by a real bash, then what `now`,
+//! `list`, `logout`, `clear` and `--debug` show.
+
+use crate::support::{Home, moto};
+use serde_json::Value;
+
+/// The AWS variables of a bash environment, for before/after comparisons.
+fn aws_vars(env_output: &str) -> Vec<&str> {
+    let mut vars: Vec<&str> = env_output
+        .lines()
+        .filter(|l| l.starts_with("AWS_") || l.starts_with("AWSENV_"))
+        .collect();
+    vars.sort();
+    vars
+}
+
+#[test]
+fn switch_output_in_bash_serves_the_aws_cli_and_clear_restores_the_shell() {
+    let home = Home::new();
+    let alice = moto().user(true);
+    home.user_account("alice", &alice);
+    let code = moto().code(&alice);
+    let dir = home.dir.display();
+    let out = home
+        .bash(&format!(
+            r#"set -eu
+            cd {dir}
+            export AWS_PROFILE=old AWS_REGION=us-west-2
+            env > before
+            eval "$(awsenv switch alice --code {code})"
+            aws sts get-caller-identity --query Arn --output text
+            test -z "${{AWS_PROFILE:-}}"
+            test "$AWS_REGION" = eu-west-1 && test "$AWS_DEFAULT_REGION" = eu-west-1
+            test "$AWS_SESSION_TOKEN" = "$AWS_SECURITY_TOKEN"
+            awsenv now
+            eval "$(awsenv clear)"
+            env > after
+            "#
+        ))
+        .ok();
+    let mut lines = out.stdout.lines();
+    assert_eq!(lines.next(), Some(alice.arn.as_str()));
+    let now: Vec<&str> = lines.collect();
+    assert_eq!(now[0], "account   alice");
+    assert_eq!(now[1], "kind      MFA session");
+    assert_eq!(now[2], format!("identity  {}", alice.arn));
+    assert_eq!(now[3], "region    eu-west-1");
+    assert!(
+        now[4].starts_with("expires   20") && now[4].ends_with("left)"),
+        "{}",
+        now[4]
+    );
+
+    let read = |f: &str| std::fs::read_to_string(home.dir.join(f)).unwrap();
+    assert_eq!(aws_vars(&read("before")), aws_vars(&read("after")));
+}
+
+#[test]
+fn clear_puts_back_exactly_what_was_there() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    let dir = home.dir.display();
+    home.bash(&format!(
+        r#"set -eu
+        cd {dir}
+        export AWS_PROFILE=old AWS_REGION=us-west-2 AWS_ACCESS_KEY_ID=AKIAOLDKEY
+        env > before
+        eval "$(awsenv switch bob)"
+        test "$AWS_ACCESS_KEY_ID" != AKIAOLDKEY
+        eval "$(awsenv switch bob)"
+        eval "$(awsenv clear)"
+        env > after
+        eval "$(awsenv clear)"
+        env > again
+        "#
+    ))
+    .ok();
+    let read = |f: &str| std::fs::read_to_string(home.dir.join(f)).unwrap();
+    let before = read("before");
+    assert!(before.contains("AWS_ACCESS_KEY_ID=AKIAOLDKEY"));
+    assert_eq!(aws_vars(&before), aws_vars(&read("after")));
+    assert_eq!(aws_vars(&before), aws_vars(&read("again")));
+}
+
+#[test]
+fn now_without_awsenv() {
+    let home = Home::new();
+    assert_eq!(home.run(&["now"]).ok().stdout, "No credentials set\n");
+    let out = home
+        .awsenv(&["now"])
+        .env("AWS_ACCESS_KEY_ID", "AKIAELSEWHERE")
+        .output()
+        .unwrap();
+    let out = home.output(out, true).ok();
+    assert_eq!(out.stdout, "AWS credentials are set, but not by awsenv\n");
+    let json: Value = serde_json::from_str(&home.run(&["now", "--json"]).ok().stdout).unwrap();
+    assert_eq!(json["account"], Value::Null);
+    assert_eq!(json["credentials"], false);
+}
+
+#[test]
+fn now_json_describes_the_session_without_secrets() {
+    let home = Home::new();
+    let bob = moto().user(false);
+    home.user_account("bob", &bob);
+    let out = home
+        .bash(r#"eval "$(awsenv switch bob)" && awsenv now --json"#)
+        .ok();
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["account"], "bob");
+    assert_eq!(json["kind"], "session");
+    assert_eq!(json["identity"], bob.arn.as_str());
+    assert_eq!(json["region"], "eu-west-1");
+    let left = json["seconds_left"].as_i64().unwrap();
+    assert!((43100..=43200).contains(&left), "{left}");
+}
+
+#[test]
+fn list_shows_kinds_devices_and_sessions() {
+    let home = Home::new();
+    let alice = moto().user(true);
+    let role = moto().role(true, None, 3600);
+    home.user_account("alice", &alice)
+        .role_account("admin", &role, "alice")
+        .profile("broken", &[("role_arn", &role)]);
+    home.run(&["switch", "alice", "--code", &moto().code(&alice)])
+        .ok();
+    let out = home.run(&["list"]).ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "ACCOUNT  KIND                              MFA  SESSION",
+            "admin    role from alice                   yes  -",
+            "alice    user                              yes  mfa 12h",
+            "broken   invalid (awsenv switch says why)  -    -",
+        ]
+    );
+    let json: Value = serde_json::from_str(&home.run(&["list", "--json"]).ok().stdout).unwrap();
+    assert_eq!(json[1]["account"], "alice");
+    assert_eq!(json[1]["session"]["kind"], "mfa");
+    assert_eq!(json[1]["session"]["fresh"], true);
+    assert_eq!(json[0]["source"], "alice");
+    assert!(
+        json[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("needs a source_profile")
+    );
+}
+
+#[test]
+fn logout_removes_cached_sessions() {
+    let home = Home::new();
+    let (bob, carol) = (moto().user(false), moto().user(false));
+    home.user_account("bob", &bob).user_account("carol", &carol);
+    home.run(&["switch", "bob"]).ok();
+    home.run(&["switch", "carol"]).ok();
+    let out = home.run(&["logout", "bob"]).ok();
+    assert_eq!(out.stderr, "awsenv: bob: cached session removed\n");
+    assert!(!home.cache_file("bob").exists());
+    assert_eq!(
+        home.run(&["logout", "bob"]).ok().stderr,
+        "awsenv: bob: no cached session\n"
+    );
+    // The account selected in the shell is the default.
+    let out = home
+        .bash(r#"eval "$(awsenv switch carol)" && awsenv logout"#)
+        .ok();
+    assert!(
+        out.stderr
+            .ends_with("awsenv: carol: cached session removed\n"),
+        "{}",
+        out.stderr
+    );
+    home.run(&["switch", "bob"]).ok();
+    home.run(&["switch", "carol"]).ok();
+    assert_eq!(
+        home.run(&["logout", "--all"]).ok().stderr,
+        "awsenv: removed 2 cached session(s)\n"
+    );
+    assert!(!home.cache_file("carol").exists());
+}
+
+#[test]
+fn debug_shows_each_step_and_call_with_timing_and_no_secret() {
+    let home = Home::new();
+    let alice = moto().user(true);
+    let role = moto().role(true, None, 3600);
+    home.user_account("alice", &alice)
+        .role_account("admin", &role, "alice");
+    let code = moto().code(&alice);
+    let out = home
+        .run(&["--debug", "switch", "admin", "--code", &code])
+        .ok();
+    for step in [
+        "no cached session of admin",
+        "no cached session of alice",
+        "MFA code from --code or AWSENV_MFA_CODE",
+        "awsenv-sts: debug sts:GetSessionToken ok in",
+        "awsenv-sts: debug sts:GetCallerIdentity ok in",
+        "awsenv-sts: debug sts:AssumeRole ok in",
+        "wrote ",
+    ] {
+        assert!(
+            out.stderr.contains(step),
+            "{step} missing from:\n{}",
+            out.stderr
+        );
+    }
+    assert!(!out.stderr.contains(&code), "the MFA code is not logged");
+    let out = home
+        .awsenv(&["switch", "admin"])
+        .env("AWSENV_DEBUG", "1")
+        .output()
+        .unwrap();
+    let out = home.output(out, false).ok();
+    assert!(
+        out.stderr.contains("cached session of admin is fresh"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn help_documents_the_exit_statuses() {
+    let out = Home::new().run(&["--help"]).ok();
+    for line in [
+        "Exit status:",
+        "5    MFA code missing or rejected",
+        "130  interrupted",
+    ] {
+        assert!(out.stdout.contains(line), "{line}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn exec_passes_on_the_commands_status_and_environment() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    let out = home.run(&[
+        "exec",
+        "bob",
+        "--",
+        "sh",
+        "-c",
+        "echo $AWSENV_ACCOUNT; exit 42",
+    ]);
+    let out = out.fails(42);
+    assert_eq!(out.stdout, "bob\n");
+    home.run(&["exec", "bob", "--", "no-such-command-here"])
+        .fails(127);
+}
+
+#[test]
+fn untrusted_account_names_are_quoted_for_the_shell() {
+    let home = Home::new();
+    let bob = moto().user(false);
+    let name = r#"we'ird $(touch pwned) `touch pwned` "x" \ ;"#;
+    home.profile(name, &[]).keys(name, &bob);
+    let dir = home.dir.display();
+    let mut cmd = home.command("bash");
+    cmd.args([
+        "--norc",
+        "-c",
+        &format!(r#"cd {dir} && eval "$(awsenv switch "$1")" && printf '%s' "$AWSENV_ACCOUNT""#),
+        "bash",
+        name,
+    ]);
+    let out = home.output(cmd.output().unwrap(), false).ok();
+    assert_eq!(out.stdout, name);
+    assert!(!home.dir.join("pwned").exists());
+}

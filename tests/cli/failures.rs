@@ -1,0 +1,309 @@
+//! Bad input gets one line that says what to do, a distinct exit status, and loses nothing:
+//! no cache file written, no shell code printed.
+
+use crate::support::{Home, moto, pty::Pty};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const CONFIG: i32 = 3;
+const CREDENTIALS: i32 = 4;
+const MFA: i32 = 5;
+const NETWORK: i32 = 6;
+const DENIED: i32 = 7;
+const INTERRUPTED: i32 = 130;
+
+/// One line on stderr, nothing on stdout (the shell must have nothing to eval).
+fn one_line(out: &crate::support::Out) -> &str {
+    assert_eq!(out.stdout, "", "no shell code on failure");
+    assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
+    out.stderr.trim_end()
+}
+
+#[test]
+fn a_wrong_mfa_code_caches_nothing_and_says_so() {
+    let home = Home::new();
+    let alice = moto().user(true);
+    home.user_account("alice", &alice);
+    let right = moto().code(&alice);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let out = home.run(&["switch", "alice", "--code", wrong]).fails(MFA);
+    assert_eq!(
+        one_line(&out),
+        "awsenv: alice: AWS rejected the MFA code: wait for the next code and try again"
+    );
+    assert!(!home.cache_file("alice").exists());
+}
+
+#[test]
+fn a_wrong_code_leaves_the_previous_session_in_place() {
+    let home = Home::new();
+    let alice = moto().user(true);
+    home.user_account("alice", &alice);
+    home.run(&["switch", "alice", "--code", &moto().code(&alice)])
+        .ok();
+    let before = std::fs::read(home.cache_file("alice")).unwrap();
+    home.run(&["mfa", "alice", "--code", "12345"]).fails(MFA);
+    home.run(&["mfa", "alice", "--code", "000000"]).fails(MFA);
+    assert_eq!(std::fs::read(home.cache_file("alice")).unwrap(), before);
+}
+
+#[test]
+fn an_unknown_account_lists_the_known_ones() {
+    let home = Home::new();
+    home.user_account("alice", &moto().user(false));
+    let out = home.run(&["switch", "alcie"]).fails(CONFIG);
+    let line = one_line(&out);
+    assert!(
+        line.starts_with("awsenv: unknown account 'alcie' (known: alice)"),
+        "{line}"
+    );
+}
+
+#[test]
+fn missing_base_keys_say_where_to_put_them() {
+    let home = Home::new();
+    home.profile("nokeys", &[("region", "eu-west-1")]);
+    let out = home.run(&["switch", "nokeys"]).fails(CREDENTIALS);
+    let line = one_line(&out);
+    assert!(line.contains("nokeys has no access keys"), "{line}");
+    assert!(
+        line.contains(&home.credentials_file().display().to_string()),
+        "{line}"
+    );
+}
+
+#[test]
+fn rejected_base_keys_name_the_profile_to_fix() {
+    let home = Home::new();
+    let bob = moto().user(false);
+    let role = moto().role(false, None, 3600);
+    home.user_account("bob", &bob)
+        .role_account("bob-role", &role, "bob");
+    moto().deactivate(&bob.access_key_id);
+    for account in ["bob", "bob-role"] {
+        let out = home.run(&["switch", account]).fails(CREDENTIALS);
+        let line = one_line(&out);
+        assert!(
+            line.contains(&format!("{account}: AWS rejected the access key of [bob]")),
+            "{line}"
+        );
+        assert!(line.contains("InvalidClientTokenId"), "{line}");
+    }
+    assert!(!home.cache_dir().join("bob.json").exists());
+}
+
+#[test]
+fn a_wrong_secret_key_is_rejected() {
+    let home = Home::new();
+    let mut bob = moto().user(false);
+    bob.secret_access_key = "not-the-secret-key-at-all-0123456789abcd".into();
+    home.user_account("bob", &bob);
+    let out = home.run(&["switch", "bob"]).fails(CREDENTIALS);
+    assert!(
+        one_line(&out).contains("SignatureDoesNotMatch"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_unreachable_endpoint_fails_fast() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let start = Instant::now();
+    let out = home
+        .awsenv(&["switch", "bob"])
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+    let out = home.output(out, true).fails(NETWORK);
+    let line = one_line(&out);
+    assert!(
+        line.contains(&format!("bob: cannot reach http://127.0.0.1:{port}")),
+        "{line}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert!(!home.cache_file("bob").exists());
+}
+
+#[test]
+fn an_endpoint_that_never_answers_times_out() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    // Accepts connections (the kernel does) and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let start = Instant::now();
+    let out = home
+        .awsenv(&["switch", "bob"])
+        .env("AWS_ENDPOINT_URL", format!("http://127.0.0.1:{port}"))
+        .env("AWSENV_TIMEOUT", "1")
+        .output()
+        .unwrap();
+    let out = home.output(out, true).fails(NETWORK);
+    assert!(one_line(&out).contains("no answer from"), "{}", out.stderr);
+    assert!(
+        start.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        start.elapsed()
+    );
+    drop(silent);
+}
+
+#[test]
+fn durations_outside_aws_limits_are_refused_before_any_call() {
+    let home = Home::new();
+    let alice = moto().user(true);
+    let (hop, target) = (
+        moto().role(true, None, 3600),
+        moto().role(false, None, 43200),
+    );
+    home.user_account("alice", &alice)
+        .role_account("hop", &hop, "alice")
+        .role_account("target", &target, "hop");
+    let out = home
+        .run(&["switch", "alice", "--duration", "40h"])
+        .fails(CONFIG);
+    assert!(one_line(&out).contains("alice: a GetSessionToken session lasts 15m to 36h; 40h"));
+    let out = home
+        .run(&["switch", "hop", "--duration", "10m"])
+        .fails(CONFIG);
+    assert!(one_line(&out).contains("lasts 15m to 12h"));
+    let out = home
+        .run(&["switch", "target", "--duration", "2h"])
+        .fails(CONFIG);
+    assert!(one_line(&out).contains("AWS caps a role assumed from another role at 1h"));
+    let out = home
+        .run(&["switch", "alice", "--duration", "soon"])
+        .fails(2);
+    assert!(
+        out.stderr.contains("invalid duration 'soon'"),
+        "{}",
+        out.stderr
+    );
+    assert!(moto().calls_by(&alice.access_key_id).is_empty());
+}
+
+#[test]
+fn a_role_aws_refuses_is_denied() {
+    let home = Home::new();
+    let bob = moto().user(false);
+    home.user_account("bob", &bob).role_account(
+        "ghost",
+        "arn:aws:iam::123456789012:role/ghost",
+        "bob",
+    );
+    let out = home.run(&["switch", "ghost"]).fails(DENIED);
+    let line = one_line(&out);
+    assert!(
+        line.starts_with("awsenv: ghost: AWS refused AssumeRole (AccessDenied)"),
+        "{line}"
+    );
+}
+
+#[test]
+fn ctrl_c_at_the_mfa_prompt_cancels_cleanly() {
+    let home = Home::new();
+    let alice = moto().user(true);
+    home.user_account("alice", &alice);
+    let mut cmd = home.awsenv(&["switch", "alice"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut terminal = Pty::spawn(cmd);
+    terminal.expect(&format!(
+        "MFA code for alice ({}): ",
+        alice.mfa_serial.as_deref().unwrap()
+    ));
+    terminal.send("12");
+    terminal.send("\x03");
+    let out = home.output(terminal.child.wait_with_output().unwrap(), true);
+    let out = out.fails(INTERRUPTED);
+    assert_eq!(
+        one_line(&out),
+        "awsenv: alice: cancelled at the MFA prompt; nothing was changed"
+    );
+    assert!(!home.cache_file("alice").exists());
+    assert!(moto().calls_by(&alice.access_key_id).is_empty());
+}
+
+#[test]
+fn the_prompt_asks_again_for_a_malformed_code() {
+    let home = Home::new();
+    let alice = moto().user(true);
+    home.user_account("alice", &alice);
+    let mut cmd = home.awsenv(&["switch", "alice"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut terminal = Pty::spawn(cmd);
+    terminal.expect("MFA code for alice");
+    terminal.send("12345\n");
+    terminal.expect("An MFA code is the 6 digits your device shows.");
+    terminal.send(&format!("{}\n", moto().code(&alice)));
+    let out = home
+        .output(terminal.child.wait_with_output().unwrap(), false)
+        .ok();
+    assert!(out.stdout.contains("export AWS_ACCESS_KEY_ID="));
+}
+
+#[test]
+fn without_a_terminal_or_a_code_it_says_how_to_pass_one() {
+    let home = Home::new();
+    let alice = moto().user(true);
+    home.user_account("alice", &alice);
+    // setsid: no controlling terminal, as under cron or CI.
+    let mut cmd = home.command("setsid");
+    cmd.args(["--wait", crate::support::AWSENV, "switch", "alice"]);
+    let out = home.output(cmd.output().unwrap(), true).fails(MFA);
+    assert_eq!(
+        one_line(&out),
+        "awsenv: alice needs an MFA code and there is no terminal to ask on: pass --code or set AWSENV_MFA_CODE"
+    );
+    let out = home.run(&["switch", "alice", "--code", "abc"]).fails(MFA);
+    assert!(one_line(&out).contains("is not 6 digits"));
+}
+
+#[test]
+fn a_failing_mfa_process_is_reported() {
+    let home = Home::new();
+    let alice = moto().user(true);
+    home.profile(
+        "alice",
+        &[
+            ("mfa_serial", alice.mfa_serial.as_deref().unwrap()),
+            ("mfa_process", "echo no-such-yubikey >&2; exit 3"),
+        ],
+    )
+    .keys("alice", &alice);
+    let out = home.run(&["switch", "alice"]).fails(MFA);
+    assert!(
+        out.stderr
+            .contains("alice: mfa_process failed (exit status: 3)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_looping_source_profile_chain_is_named() {
+    let home = Home::new();
+    home.role_account("a", "arn:aws:iam::123456789012:role/a", "b")
+        .role_account("b", "arn:aws:iam::123456789012:role/b", "a");
+    let out = home.run(&["switch", "a"]).fails(CONFIG);
+    assert!(one_line(&out).ends_with("the source_profile chain loops: a -> b -> a"));
+}
+
+#[test]
+fn mfa_needs_an_account_with_a_device() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    let out = home.run(&["mfa", "bob"]).fails(CONFIG);
+    assert!(one_line(&out).contains("bob has no mfa_serial"));
+    let out = home.run(&["mfa"]).fails(CONFIG);
+    assert!(one_line(&out).contains("no account is selected in this shell"));
+}

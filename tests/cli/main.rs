@@ -1,0 +1,10 @@
+//! End-to-end tests of the awsenv binary: patched moto plays AWS, the real AWS CLI and bash
+//! play the client side, and a pty plays the person at the terminal.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cache;
+mod commands;
+mod failures;
+mod sessions;

@@ -1,0 +1,397 @@
+//! What the integration tests share: one patched moto server per test binary, a private home
+//! per test (HOME, AWS config files, XDG cache, never the developer's ~/.aws), and a check on
+//! every run that no secret reaches a place it must not.
+
+#![allow(dead_code)] // each test binary uses its own part of this
+
+pub mod pty;
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+pub const AWSENV: &str = env!("CARGO_BIN_EXE_awsenv");
+pub const REPO: &str = env!("CARGO_MANIFEST_DIR");
+
+pub fn venv_bin(name: &str) -> PathBuf {
+    let path = Path::new(REPO).join(".venv/bin").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/test, which installs the test dependencies",
+        path.display()
+    );
+    path
+}
+
+/// The patched moto server (tests/moto/server.py), started once per test binary. It exits
+/// when the test binary does: it serves until its stdin, held here, closes.
+pub struct Moto {
+    pub port: u16,
+    _child: Mutex<Child>,
+    _stdin: Mutex<ChildStdin>,
+}
+
+pub fn moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let mut child = Command::new(venv_bin("python"))
+            .arg(Path::new(REPO).join("tests/moto/server.py"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start moto");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("port ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("moto said {line:?}"));
+        let stdin = child.stdin.take().unwrap();
+        Moto {
+            port,
+            _child: Mutex::new(child),
+            _stdin: Mutex::new(stdin),
+        }
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+    pub arn: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub mfa_serial: Option<String>,
+    pub seed: Option<String>,
+}
+
+impl Moto {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn request(&self, method: &str, path: &str, body: &Value) -> Value {
+        let body = body.to_string();
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+            .unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut status = String::new();
+        reader.read_line(&mut status).unwrap();
+        assert!(status.contains(" 200 "), "{method} {path}: {status}");
+        let mut length = 0;
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header).unwrap();
+            if header.trim().is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap();
+            }
+        }
+        let mut response = vec![0; length];
+        reader.read_exact(&mut response).unwrap();
+        serde_json::from_slice(&response).unwrap()
+    }
+
+    /// A new IAM user with an active key and, if asked, an enabled virtual MFA device.
+    pub fn user(&self, mfa: bool) -> User {
+        let v = self.request("POST", "/_awsenv/users", &serde_json::json!({ "mfa": mfa }));
+        let s = |k: &str| v[k].as_str().map(str::to_owned);
+        let user = User {
+            name: s("name").unwrap(),
+            arn: s("arn").unwrap(),
+            access_key_id: s("access_key_id").unwrap(),
+            secret_access_key: s("secret_access_key").unwrap(),
+            mfa_serial: s("mfa_serial"),
+            seed: s("seed"),
+        };
+        register_secret(&user.secret_access_key);
+        user
+    }
+
+    /// A role the account may assume, with the trust conditions given.
+    pub fn role(&self, require_mfa: bool, external_id: Option<&str>, max: u32) -> String {
+        let v = self.request(
+            "POST",
+            "/_awsenv/roles",
+            &serde_json::json!({
+                "require_mfa": require_mfa,
+                "external_id": external_id,
+                "max_session_duration": max,
+            }),
+        );
+        v["arn"].as_str().unwrap().to_owned()
+    }
+
+    pub fn deactivate(&self, access_key_id: &str) {
+        self.request(
+            "POST",
+            "/_awsenv/keys/deactivate",
+            &serde_json::json!({ "access_key_id": access_key_id }),
+        );
+    }
+
+    /// The current TOTP code of a seed (offset in 30 s steps).
+    pub fn totp(&self, seed: &str, offset: i32) -> String {
+        let path = format!("/_awsenv/totp?seed={seed}&offset={offset}");
+        let v = self.request("GET", &path, &Value::Null);
+        v["code"].as_str().unwrap().to_owned()
+    }
+
+    pub fn code(&self, user: &User) -> String {
+        self.totp(user.seed.as_deref().expect("user has MFA"), 0)
+    }
+
+    /// STS/IAM actions made with `access_key_id`, in order.
+    pub fn calls_by(&self, access_key_id: &str) -> Vec<String> {
+        let v = self.request("GET", "/_awsenv/calls", &Value::Null);
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["access_key_id"] == access_key_id)
+            .map(|c| c["action"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+/// Every secret the tests have seen: users' secret keys and the sessions awsenv cached.
+fn secrets() -> &'static Mutex<Vec<String>> {
+    static SECRETS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    SECRETS.get_or_init(Default::default)
+}
+
+pub fn register_secret(secret: &str) {
+    let mut all = secrets().lock().unwrap_or_else(|e| e.into_inner());
+    if !secret.is_empty() && !all.iter().any(|s| s == secret) {
+        all.push(secret.to_owned());
+    }
+}
+
+/// Fails the test if any known secret appears in `text`.
+pub fn assert_no_secret(text: &str, what: &str) {
+    for secret in secrets().lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        assert!(
+            !text.contains(secret.as_str()),
+            "a secret leaked into {what}:\n{text}"
+        );
+    }
+}
+
+pub struct Out {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    pub fn ok(self) -> Out {
+        assert_eq!(self.code, Some(0), "failed: {}{}", self.stdout, self.stderr);
+        self
+    }
+
+    pub fn fails(self, code: i32) -> Out {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "stdout: {}\nstderr: {}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+/// A private home for one test. Everything awsenv or the AWS CLI might read lives inside it.
+pub struct Home {
+    pub dir: PathBuf,
+}
+
+impl Default for Home {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Home {
+    pub fn new() -> Home {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "awsenv-test-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join(".aws")).unwrap();
+        Home { dir }
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.join(".aws/config")
+    }
+
+    pub fn credentials_file(&self) -> PathBuf {
+        self.dir.join(".aws/credentials")
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.dir.join("xdg-cache/awsenv")
+    }
+
+    pub fn cache_file(&self, account: &str) -> PathBuf {
+        self.cache_dir().join(format!("{account}.json"))
+    }
+
+    fn append(path: &Path, text: &str) {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    }
+
+    /// Adds `[profile name]` with these settings to the config file.
+    pub fn profile(&self, name: &str, settings: &[(&str, &str)]) -> &Self {
+        let header = if name == "default" {
+            "[default]".to_owned()
+        } else {
+            format!("[profile {name}]")
+        };
+        let mut text = format!("\n{header}\n");
+        for (k, v) in settings {
+            text.push_str(&format!("{k} = {v}\n"));
+        }
+        Self::append(&self.config_file(), &text);
+        self
+    }
+
+    /// Adds the user's keys as `[name]` to the credentials file.
+    pub fn keys(&self, name: &str, user: &User) -> &Self {
+        Self::append(
+            &self.credentials_file(),
+            &format!(
+                "\n[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                user.access_key_id, user.secret_access_key
+            ),
+        );
+        self
+    }
+
+    /// A user account `name` with keys, MFA device (if the user has one) and a region.
+    pub fn user_account(&self, name: &str, user: &User) -> &Self {
+        let mut settings = vec![("region", "eu-west-1")];
+        if let Some(serial) = &user.mfa_serial {
+            settings.push(("mfa_serial", serial));
+        }
+        self.profile(name, &settings).keys(name, user)
+    }
+
+    /// A role account `name` assumed with `source`'s credentials.
+    pub fn role_account(&self, name: &str, role_arn: &str, source: &str) -> &Self {
+        self.profile(name, &[("role_arn", role_arn), ("source_profile", source)])
+    }
+
+    /// The environment every process of this test gets, and nothing from the developer's.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .env("HOME", &self.dir)
+            .env(
+                "PATH",
+                format!(
+                    "{}:{}:/usr/local/bin:/usr/bin:/bin",
+                    Path::new(AWSENV).parent().unwrap().display(),
+                    venv_bin("python").parent().unwrap().display()
+                ),
+            )
+            .env("AWS_CONFIG_FILE", self.config_file())
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.credentials_file())
+            .env("XDG_CACHE_HOME", self.dir.join("xdg-cache"))
+            .env("AWS_ENDPOINT_URL", moto().url())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("SHELL", "/bin/bash")
+            .env("LANG", "C.UTF-8")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn awsenv(&self, args: &[&str]) -> Command {
+        let mut cmd = self.command(AWSENV);
+        cmd.args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Out {
+        let prints_secrets = args.iter().any(|a| matches!(*a, "switch" | "mfa" | "exec"));
+        self.output(self.awsenv(args).output().unwrap(), !prints_secrets)
+    }
+
+    /// Runs a bash script in this home (the shell code awsenv prints is meant for a shell).
+    pub fn bash(&self, script: &str) -> Out {
+        let mut cmd = self.command("bash");
+        cmd.args(["--norc", "--noprofile", "-c", script]);
+        self.output(cmd.output().unwrap(), false)
+    }
+
+    /// Records the secrets of cached sessions, then checks stderr (and stdout, where no
+    /// secret belongs) for every secret seen so far.
+    pub fn output(&self, out: Output, check_stdout: bool) -> Out {
+        if let Ok(entries) = std::fs::read_dir(self.cache_dir()) {
+            for entry in entries.flatten() {
+                if let Ok(text) = std::fs::read_to_string(entry.path())
+                    && let Ok(v) = serde_json::from_str::<Value>(&text)
+                {
+                    for k in ["secret_access_key", "session_token"] {
+                        if let Some(s) = v[k].as_str() {
+                            register_secret(s);
+                        }
+                    }
+                }
+            }
+        }
+        let out = Out {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert_no_secret(&out.stderr, "stderr");
+        if check_stdout {
+            assert_no_secret(&out.stdout, "stdout");
+        }
+        out
+    }
+
+    pub fn read_cache(&self, account: &str) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.cache_file(account)).unwrap()).unwrap()
+    }
+
+    pub fn write_cache(&self, account: &str, value: &Value) {
+        std::fs::write(self.cache_file(account), value.to_string()).unwrap();
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

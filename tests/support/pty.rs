@@ -1,0 +1,79 @@
+//! Runs a program with a pseudo-terminal as its controlling terminal, as a person's terminal
+//! would be: what it writes to /dev/tty is read here, and what is typed here (codes, ctrl-C)
+//! reaches it through the terminal's line discipline.
+
+use nix::pty::{OpenptyResult, openpty};
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct Pty {
+    master: std::fs::File,
+    screen: Arc<Mutex<String>>,
+    pub child: Child,
+}
+
+impl Pty {
+    /// Starts `cmd` in a new session whose controlling terminal is a new pty. The command's
+    /// own stdin/stdout/stderr are left as the caller set them.
+    pub fn spawn(mut cmd: Command) -> Pty {
+        let OpenptyResult { master, slave } = openpty(None, None).expect("openpty");
+        let slave_fd = slave.as_raw_fd();
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                nix::libc::setsid();
+                if nix::libc::ioctl(slave_fd, nix::libc::TIOCSCTTY as _, 0) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("spawn on pty");
+        drop::<OwnedFd>(slave);
+        let master = std::fs::File::from(master);
+        let screen = Arc::new(Mutex::new(String::new()));
+        let mut reader = master.try_clone().unwrap();
+        let sink = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Pty {
+            master,
+            screen,
+            child,
+        }
+    }
+
+    pub fn screen(&self) -> String {
+        self.screen.lock().unwrap().clone()
+    }
+
+    /// Waits until the terminal shows `text`.
+    pub fn expect(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !self.screen().contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?}; the terminal shows:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn send(&mut self, text: &str) {
+        self.master.write_all(text.as_bytes()).unwrap();
+    }
+}
