@@ -1,10 +1,12 @@
 //! The command line, in clap's derive form (also the source of the shell completions).
 
 use crate::clock;
+use crate::cmd::completions::accounts;
 use crate::error::EXIT_STATUS_HELP;
 use crate::shell::Shell;
 use clap::builder::FalseyValueParser;
 use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::ArgValueCandidates;
 use std::ffi::OsString;
 
 #[derive(Debug, Parser)]
@@ -28,6 +30,7 @@ pub enum Command {
     /// Select an account in this shell: prints shell code that exports its session, asking
     /// for an MFA code only when no fresh session is cached
     Switch {
+        #[arg(add = ArgValueCandidates::new(accounts))]
         account: String,
         #[command(flatten)]
         output: ShellArg,
@@ -36,6 +39,7 @@ pub enum Command {
     },
     /// Make a new MFA session now, for the account selected in this shell or the one named
     Mfa {
+        #[arg(add = ArgValueCandidates::new(accounts))]
         account: Option<String>,
         #[command(flatten)]
         output: ShellArg,
@@ -54,6 +58,7 @@ pub enum Command {
     },
     /// Run a command with an account's session in its environment; exits with its status
     Exec {
+        #[arg(add = ArgValueCandidates::new(accounts))]
         account: String,
         #[command(flatten)]
         session: SessionArgs,
@@ -69,10 +74,33 @@ pub enum Command {
     /// Delete cached sessions (shells using them clear at their next prompt)
     Logout {
         /// The account (default: the one selected in this shell)
+        #[arg(add = ArgValueCandidates::new(accounts))]
         account: Option<String>,
         /// Every cached session
         #[arg(long, conflicts_with = "account")]
         all: bool,
+    },
+    /// Print the shell integration; add `eval "$(awsenv init bash)"` to your rc file
+    Init {
+        shell: Shell,
+        /// Do not add the account and time left to PS1 / PROMPT / fish_prompt / prompt
+        #[arg(long)]
+        no_prompt: bool,
+        /// Also wrap `aws` so that it renews the session first when it is about to end
+        #[arg(long)]
+        aws_wrapper: bool,
+    },
+    /// Print the prompt segment ("personal 42m") for other prompt engines
+    Prompt,
+    /// Print the shell completion script
+    Completions { shell: Shell },
+    /// What the shell integration runs when a prompt finds something changed
+    #[command(hide = true)]
+    Hook {
+        shell: Shell,
+        /// Also set AWSENV_PROMPT, for shells that cannot tell the time themselves
+        #[arg(long)]
+        segment: bool,
     },
 }
 

@@ -28,6 +28,7 @@ pub fn main() -> i32 {
         let at = info.location().map(|l| l.to_string()).unwrap_or_default();
         ui::say(&format!("internal error at {at}; please report it"));
     }));
+    cmd::completions::answer_if_asked();
     let cli = cli::Cli::parse();
     if cli.debug {
         debug::enable();

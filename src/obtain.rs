@@ -63,13 +63,15 @@ pub fn session(account: &Account, cache: &Cache, options: &Options) -> Result<Ob
     broker.obtain(account, duration, account.mfa_serial.as_deref())
 }
 
-/// `AWSENV_EXPIRY_MARGIN`: how long before its end a session counts as expired (default 5m).
+pub const DEFAULT_MARGIN: i64 = 300;
+
+/// `AWSENV_EXPIRY_MARGIN`: how long before its end a session counts as expired.
 pub fn margin() -> Result<i64> {
     match std::env::var("AWSENV_EXPIRY_MARGIN") {
         Ok(v) if !v.is_empty() => Ok(clock::parse_duration(&v)
             .map_err(|e| fail!(Config, "AWSENV_EXPIRY_MARGIN: {e}"))?
             .into()),
-        _ => Ok(300),
+        _ => Ok(DEFAULT_MARGIN),
     }
 }
 

@@ -13,11 +13,15 @@ pub enum Shell {
     Powershell,
 }
 
-/// One change to a shell's environment.
+/// One change to a shell's variables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
+    /// An environment variable, exported to every command the shell runs.
     Set(String, String),
     Unset(String),
+    /// A variable of the shell's own, not exported: the prompt hook's state.
+    Local(String, String),
+    UnsetLocal(String),
 }
 
 impl Shell {
@@ -61,6 +65,8 @@ impl Shell {
             let line = match change {
                 Change::Set(name, value) => self.set(name, value),
                 Change::Unset(name) => self.unset(name),
+                Change::Local(name, value) => self.local(name, value),
+                Change::UnsetLocal(name) => self.unset_local(name),
             };
             out.push_str(&line);
             out.push('\n');
@@ -74,6 +80,24 @@ impl Shell {
             Shell::Bash | Shell::Zsh => format!("export {name}={value};"),
             Shell::Fish => format!("set -gx {name} {value};"),
             Shell::Powershell => format!("$Env:{name} = {value};"),
+        }
+    }
+
+    fn local(self, name: &str, value: &str) -> String {
+        let value = self.quote(value);
+        match self {
+            Shell::Bash | Shell::Zsh => format!("{name}={value};"),
+            Shell::Fish => format!("set -g {name} {value};"),
+            Shell::Powershell => format!("$global:{name} = {value};"),
+        }
+    }
+
+    fn unset_local(self, name: &str) -> String {
+        match self {
+            Shell::Powershell => {
+                format!("Remove-Variable -Scope Global -ErrorAction Ignore -Name {name};")
+            }
+            _ => self.unset(name),
         }
     }
 
@@ -103,18 +127,96 @@ mod tests {
         let changes = [
             Change::Set("AWS_REGION".into(), "eu-west-1".into()),
             Change::Unset("AWS_PROFILE".into()),
+            Change::Local("__awsenv_next".into(), "42".into()),
+            Change::UnsetLocal("__awsenv_file".into()),
         ];
         assert_eq!(
             Shell::Zsh.render(&changes),
-            "export AWS_REGION='eu-west-1';\nunset AWS_PROFILE;\n"
+            "export AWS_REGION='eu-west-1';\nunset AWS_PROFILE;\n__awsenv_next='42';\nunset __awsenv_file;\n"
         );
         assert_eq!(
             Shell::Fish.render(&changes),
-            "set -gx AWS_REGION 'eu-west-1';\nset -e -g AWS_PROFILE;\n"
+            "set -gx AWS_REGION 'eu-west-1';\nset -e -g AWS_PROFILE;\nset -g __awsenv_next '42';\nset -e -g __awsenv_file;\n"
         );
         assert_eq!(
             Shell::Powershell.render(&changes),
-            "$Env:AWS_REGION = 'eu-west-1';\nRemove-Item -ErrorAction Ignore Env:AWS_PROFILE;\n"
+            "$Env:AWS_REGION = 'eu-west-1';\nRemove-Item -ErrorAction Ignore Env:AWS_PROFILE;\n\
+             $global:__awsenv_next = '42';\n\
+             Remove-Variable -Scope Global -ErrorAction Ignore -Name __awsenv_file;\n"
         );
+    }
+
+    /// Random values from what breaks quoting: every ASCII character but NUL (it cannot be in
+    /// a variable), quotes of all kinds, and multi-byte characters.
+    fn values() -> Vec<String> {
+        let alphabet: Vec<char> = (1u8..128)
+            .map(char::from)
+            .chain("'\"\\$`!%\u{2018}\u{2019}\u{201A}\u{201B}é日本\u{1F600}\u{85}\u{2028}".chars())
+            .collect();
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut values: Vec<String> = ["", "'", "\\", "\\'", "'\\''", "$(touch x)", "a\nb", "--"]
+            .map(String::from)
+            .into();
+        for _ in 0..300 {
+            let len = (next() % 24) as usize;
+            values.push(
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect(),
+            );
+        }
+        values
+    }
+
+    #[test]
+    fn real_shells_read_every_value_back() {
+        let values = values();
+        for (shell, argv) in [
+            (Shell::Bash, &["bash", "--norc", "--noprofile", "-c"][..]),
+            (Shell::Zsh, &["zsh", "-f", "-c"][..]),
+            (Shell::Fish, &["fish", "--no-config", "-c"][..]),
+        ] {
+            let changes: Vec<Change> = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Change::Set(format!("V_{i}"), v.clone()))
+                .collect();
+            let mut script = shell.render(&changes);
+            script.push_str("printf '%s\\0'");
+            for i in 0..values.len() {
+                script.push_str(&match shell {
+                    Shell::Fish => format!(" $V_{i}"),
+                    _ => format!(" \"$V_{i}\""),
+                });
+            }
+            let out = std::process::Command::new(argv[0])
+                .args(&argv[1..])
+                .arg(&script)
+                .env("LC_ALL", "C.UTF-8")
+                .output()
+                .unwrap_or_else(|e| {
+                    panic!("{} is needed by this test ({e}): run scripts/test", argv[0])
+                });
+            assert!(
+                out.status.success(),
+                "{shell:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let read: Vec<&[u8]> = out.stdout.split(|b| *b == 0).collect();
+            assert_eq!(read.len(), values.len() + 1, "{shell:?}");
+            for (i, value) in values.iter().enumerate() {
+                assert_eq!(
+                    read[i],
+                    value.as_bytes(),
+                    "{shell:?} read back value {i} ({value:?}) wrong"
+                );
+            }
+        }
     }
 }

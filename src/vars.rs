@@ -3,9 +3,15 @@
 //! whatever it is about to replace (`AWSENV_SAVED_<NAME>`), so that `clear` puts the shell
 //! back exactly as it was. `AWS_PROFILE` is set aside while a session is active: next to
 //! exported keys it makes some SDKs pick the profile's credentials instead.
+//!
+//! Beside those, the shell keeps the prompt hook's state in variables of its own (not
+//! exported): when the session ends, when the hook next needs the binary, the margin and the
+//! cache file. With them a bash or zsh prompt decides with builtins alone whether anything
+//! has changed.
 
 use crate::session::Session;
 use crate::shell::Change;
+use std::path::Path;
 
 pub const ACCOUNT: &str = "AWSENV_ACCOUNT";
 pub const KIND: &str = "AWSENV_KIND";
@@ -24,6 +30,17 @@ const CREDENTIALS: [&str; 5] = [
 const REGION: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
 const PROFILE: [&str; 2] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
 const STATE: [&str; 3] = [ACCOUNT, KIND, IDENTITY];
+
+/// The prompt hook's state (see the shell scripts under shell/).
+const HOOK_EXPIRES: &str = "__awsenv_exp";
+const HOOK_NEXT: &str = "__awsenv_next";
+const HOOK_MARGIN: &str = "__awsenv_margin";
+const HOOK_FILE: &str = "__awsenv_file";
+/// The prompt segment, for shells that get it from the binary (fish has no clock builtin).
+pub const PROMPT: &str = "AWSENV_PROMPT";
+/// Inside the margin, or once expired, the hook looks again this often for a session another
+/// terminal made.
+const RECHECK: i64 = 30;
 
 fn managed() -> impl Iterator<Item = &'static str> {
     CREDENTIALS.into_iter().chain(REGION).chain(PROFILE)
@@ -51,18 +68,10 @@ pub fn activate(
         Some(value)
     };
     let mut sets: Vec<Change> = Vec::new();
-    let token = session.session_token.expose();
-    let values = [
-        session.access_key_id.as_str(),
-        session.secret_access_key.expose(),
-        token,
-        token,
-        session.expiration.as_str(),
-    ];
-    for (var, value) in CREDENTIALS.into_iter().zip(values) {
+    for var in CREDENTIALS {
         saved(var);
-        sets.push(Change::Set(var.into(), value.into()));
     }
+    sets.extend(refresh(session));
     for var in REGION {
         let previous = saved(var);
         sets.push(match region.map(str::to_owned).or(previous) {
@@ -76,10 +85,65 @@ pub fn activate(
         }
     }
     sets.push(Change::Set(ACCOUNT.into(), session.account.clone()));
-    sets.push(Change::Set(KIND.into(), session.kind.as_str().into()));
-    sets.push(Change::Set(IDENTITY.into(), session.identity.clone()));
     changes.extend(sets);
     changes
+}
+
+/// The changes that give a session's credentials to a shell that already has the account
+/// selected (a session another terminal made); region and saved values stay as they are.
+pub fn refresh(session: &Session) -> Vec<Change> {
+    let token = session.session_token.expose();
+    let values = [
+        session.access_key_id.as_str(),
+        session.secret_access_key.expose(),
+        token,
+        token,
+        session.expiration.as_str(),
+    ];
+    let mut changes: Vec<Change> = CREDENTIALS
+        .into_iter()
+        .zip(values)
+        .map(|(var, value)| Change::Set(var.into(), value.into()))
+        .collect();
+    changes.push(Change::Set(KIND.into(), session.kind.as_str().into()));
+    changes.push(Change::Set(IDENTITY.into(), session.identity.clone()));
+    changes
+}
+
+/// The changes for a session that has ended: its credentials go (stale keys must not linger),
+/// the account stays so the prompt can say it expired.
+pub fn expire() -> Vec<Change> {
+    CREDENTIALS
+        .into_iter()
+        .map(|var| Change::Unset(var.into()))
+        .collect()
+}
+
+/// The prompt hook's state for a session ending at `expires` (None: no credentials).
+pub fn hook_state(expires: Option<i64>, margin: i64, file: &Path, now: i64) -> Vec<Change> {
+    let local = |name: &str, value: String| Change::Local(name.into(), value);
+    let mut changes = Vec::new();
+    match expires {
+        Some(at) => changes.push(local(HOOK_EXPIRES, at.to_string())),
+        None => changes.push(Change::UnsetLocal(HOOK_EXPIRES.into())),
+    }
+    changes.push(local(
+        HOOK_NEXT,
+        next_check(expires, margin, now).to_string(),
+    ));
+    changes.push(local(HOOK_MARGIN, margin.to_string()));
+    changes.push(local(HOOK_FILE, file.to_string_lossy().into_owned()));
+    changes
+}
+
+/// When the prompt hook next needs the binary: when the session enters the expiry margin;
+/// after that, and once it has expired, every RECHECK seconds.
+fn next_check(expires: Option<i64>, margin: i64, now: i64) -> i64 {
+    match expires {
+        Some(at) if at - margin > now => at - margin,
+        Some(at) if at > now => (now + RECHECK).min(at),
+        _ => now + RECHECK,
+    }
 }
 
 /// The changes that drop everything awsenv set and put back what it replaced. Empty when
@@ -100,6 +164,11 @@ pub fn clear(env: impl Fn(&str) -> Option<String>) -> Vec<Change> {
     }
     if active {
         changes.extend(STATE.iter().map(|v| Change::Unset((*v).into())));
+        changes.extend(
+            [HOOK_EXPIRES, HOOK_NEXT, HOOK_MARGIN, HOOK_FILE]
+                .iter()
+                .map(|v| Change::UnsetLocal((*v).into())),
+        );
     }
     changes
 }
@@ -130,8 +199,8 @@ mod tests {
     fn apply(env: &mut HashMap<String, String>, changes: &[Change]) {
         for c in changes {
             match c {
-                Change::Set(k, v) => env.insert(k.clone(), v.clone()),
-                Change::Unset(k) => env.remove(k),
+                Change::Set(k, v) | Change::Local(k, v) => env.insert(k.clone(), v.clone()),
+                Change::Unset(k) | Change::UnsetLocal(k) => env.remove(k),
             };
         }
     }
@@ -170,5 +239,20 @@ mod tests {
         apply(&mut env, &cleared);
         assert_eq!(env, before);
         assert!(clear(|k| env.get(k).cloned()).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod hook_tests {
+    use super::next_check;
+
+    #[test]
+    fn the_hook_wakes_at_the_margin_then_every_recheck() {
+        let (margin, now) = (300, 1_000_000);
+        assert_eq!(next_check(Some(now + 3600), margin, now), now + 3300);
+        assert_eq!(next_check(Some(now + 100), margin, now), now + 30);
+        assert_eq!(next_check(Some(now + 10), margin, now), now + 10);
+        assert_eq!(next_check(Some(now - 10), margin, now), now + 30);
+        assert_eq!(next_check(None, margin, now), now + 30);
     }
 }

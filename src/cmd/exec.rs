@@ -34,6 +34,8 @@ pub fn run(account: &str, args: &SessionArgs, command: &[OsString]) -> Result<()
         match change {
             Change::Set(name, value) => child.env(name, value),
             Change::Unset(name) => child.env_remove(name),
+            // The prompt hook's state means nothing to a command.
+            Change::Local(..) | Change::UnsetLocal(_) => &mut child,
         };
     }
     let error = child.exec();

@@ -1,9 +1,13 @@
 //! One small module per subcommand; this one dispatches and holds what they share.
 
+pub mod completions;
 mod exec;
+mod hook;
+mod init;
 mod list;
 mod logout;
 mod now;
+mod prompt;
 mod switch;
 
 use crate::cli::Command;
@@ -35,6 +39,14 @@ pub fn run(command: Command) -> Result<()> {
         } => exec::run(&account, &session, &command),
         Command::List { json } => list::run(json),
         Command::Logout { account, all } => logout::run(account, all),
+        Command::Init {
+            shell,
+            no_prompt,
+            aws_wrapper,
+        } => init::run(shell, !no_prompt, aws_wrapper),
+        Command::Prompt => prompt::run(),
+        Command::Completions { shell } => completions::run(shell),
+        Command::Hook { shell, segment } => hook::run(shell, segment),
     }
 }
 

@@ -4,6 +4,7 @@
 use super::env;
 use crate::cache::Cache;
 use crate::cli::SessionArgs;
+use crate::clock;
 use crate::error::{Result, fail};
 use crate::obtain::{self, Options};
 use crate::profile::{Files, Profiles};
@@ -28,9 +29,16 @@ pub fn run(account: &str, shell: Shell, args: &SessionArgs, force: bool) -> Resu
         force,
         code: args.code.as_deref(),
     };
-    let got = obtain::session(&account, &Cache::from_env(), &options)?;
+    let cache = Cache::from_env();
+    let got = obtain::session(&account, &cache, &options)?;
     say(&got.describe());
-    let changes = vars::activate(&got.session, account.region.as_deref(), env);
+    let mut changes = vars::activate(&got.session, account.region.as_deref(), env);
+    changes.extend(vars::hook_state(
+        Some(got.session.expires_at()),
+        obtain::margin()?,
+        &cache.file(&account.name),
+        clock::now(),
+    ));
     print!("{}", shell.render(&changes));
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Getting sessions: users with and without MFA, roles, chains, and the cache that makes one
 //! MFA code serve many terminals and many roles.
 
-use crate::support::{Home, moto, pty::Pty};
+use crate::support::{Home, moto, pty::Pty, time_in};
 use serde_json::Value;
 use std::io::Read;
 use std::process::Stdio;
@@ -346,13 +346,4 @@ fn a_cached_session_made_from_another_key_is_not_used() {
         home.read_cache("bob")["origin"],
         format!("key:{}", new.access_key_id)
     );
-}
-
-/// RFC 3339 UTC, whole seconds, `secs` from now.
-pub fn time_in(secs: i64) -> String {
-    let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
-    t.replace_nanosecond(0)
-        .unwrap()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
 }

@@ -395,3 +395,12 @@ impl Drop for Home {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
+
+/// RFC 3339 UTC, whole seconds, `secs` from now: an expiration to write into a cache file.
+pub fn time_in(secs: i64) -> String {
+    let t = time::OffsetDateTime::now_utc() + time::Duration::seconds(secs);
+    t.replace_nanosecond(0)
+        .unwrap()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}

@@ -13,14 +13,36 @@ use std::time::{Duration, Instant};
 pub struct Pty {
     master: std::fs::File,
     screen: Arc<Mutex<String>>,
+    /// How much of the screen `wait_for` has consumed.
+    seen: usize,
     pub child: Child,
 }
 
 impl Pty {
     /// Starts `cmd` in a new session whose controlling terminal is a new pty. The command's
-    /// own stdin/stdout/stderr are left as the caller set them.
-    pub fn spawn(mut cmd: Command) -> Pty {
+    /// own stdin/stdout/stderr are left as the caller set them (as under `eval "$(...)"`).
+    pub fn spawn(cmd: Command) -> Pty {
+        Self::start(cmd, false)
+    }
+
+    /// Starts `cmd` with the pty as its terminal and as its stdin, stdout and stderr, as a
+    /// terminal emulator starts a shell.
+    pub fn attached(cmd: Command) -> Pty {
+        Self::start(cmd, true)
+    }
+
+    fn start(mut cmd: Command, attach: bool) -> Pty {
         let OpenptyResult { master, slave } = openpty(None, None).expect("openpty");
+        if attach {
+            for stdio in 0..3 {
+                let fd = slave.try_clone().unwrap();
+                match stdio {
+                    0 => cmd.stdin(fd),
+                    1 => cmd.stdout(fd),
+                    _ => cmd.stderr(fd),
+                };
+            }
+        }
         let slave_fd = slave.as_raw_fd();
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
@@ -52,6 +74,7 @@ impl Pty {
         Pty {
             master,
             screen,
+            seen: 0,
             child,
         }
     }
@@ -68,6 +91,27 @@ impl Pty {
                 Instant::now() < deadline,
                 "timed out waiting for {text:?}; the terminal shows:\n{}",
                 self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits until `text` appears after what was consumed so far; returns the output from
+    /// there up to and including it, and consumes it.
+    pub fn wait_for(&mut self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if let Some(at) = screen[self.seen..].find(text) {
+                let end = self.seen + at + text.len();
+                let chunk = screen[self.seen..end].to_owned();
+                self.seen = end;
+                return chunk;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {text:?}; the terminal shows:\n{}",
+                &screen[self.seen..]
             );
             std::thread::sleep(Duration::from_millis(10));
         }

@@ -1,0 +1,107 @@
+# awsenv for bash: add `eval "$(awsenv init bash)"` to ~/.bashrc.
+#
+# A prompt in steady state runs no process: the hook compares the clock (EPOCHSECONDS) with the
+# moment the session enters its expiry margin, and checks that its cache file still exists.
+# Only then does it ask `awsenv hook`, which updates this shell. The hook keeps $?, works under
+# `set -u`, and registering it twice changes nothing.
+
+# switch, mfa and clear print shell code for this shell to evaluate; the rest run as they are.
+awsenv() {
+    local __awsenv_word __awsenv_code
+    for __awsenv_word in "$@"; do
+        [[ $__awsenv_word == -* ]] || break
+    done
+    case ${__awsenv_word-} in
+    switch | mfa | clear)
+        __awsenv_code=$(AWSENV_SHELL=bash command awsenv "$@") || return
+        eval "$__awsenv_code"
+        ;;
+    *) command awsenv "$@" ;;
+    esac
+}
+
+__awsenv_hook() {
+    local __awsenv_status=$? __awsenv_now
+    if [[ -z ${AWSENV_ACCOUNT-} ]]; then
+        AWSENV_PROMPT=
+        return $__awsenv_status
+    fi
+    __awsenv_now=${EPOCHSECONDS-}
+    if [[ -z $__awsenv_now ]]; then
+        # bash before 5.0; before 4.2 there is no clock at all and the binary tells the time.
+        printf -v __awsenv_now '%(%s)T' -1 2>/dev/null || __awsenv_now=
+    fi
+    if [[ -z $__awsenv_now ]]; then
+        eval "$(command awsenv hook bash --segment)"
+    else
+        if ((__awsenv_now >= ${__awsenv_next:-0})) || [[ ! -e ${__awsenv_file-} ]]; then
+            eval "$(command awsenv hook bash)"
+        fi
+        __awsenv_segment "$__awsenv_now"
+    fi
+    if [[ $__awsenv_opt_prompt == 1 && -z ${STARSHIP_SHELL-} && ${PS1-} != *'${AWSENV_PROMPT'* ]]; then
+        # A reference, not the text: PS1 expands it once, so a name is never run as code.
+        PS1='${AWSENV_PROMPT:+$AWSENV_PROMPT }'${PS1-}
+    fi
+    return $__awsenv_status
+}
+
+# AWSENV_PROMPT: "personal 42m", yellow in the last 15 minutes, red inside the margin.
+__awsenv_segment() {
+    local now=$1 left text color h m
+    local name=${AWSENV_ACCOUNT//[[:cntrl:]]/?}
+    left=$((${__awsenv_exp:-0} - now))
+    if [[ -z ${AWS_ACCESS_KEY_ID-} ]] || ((left <= 0)); then
+        text="$name expired" color=31
+    else
+        if ((left < 60)); then
+            text="${left}s"
+        else
+            m=$(((left + 30) / 60)) h=0
+            ((h = m / 60, m = m % 60))
+            if ((h == 0)); then text="${m}m"
+            elif ((m == 0)); then text="${h}h"
+            elif ((m < 10)); then text="${h}h0${m}m"
+            else text="${h}h${m}m"
+            fi
+        fi
+        text="$name $text"
+        if ((left <= ${__awsenv_margin:-300})); then color=31
+        elif ((left <= 900)); then color=33
+        else color=32
+        fi
+    fi
+    if [[ -n ${NO_COLOR-} || ${AWSENV_COLORS-} == 0 || ( -z ${AWSENV_COLORS-} && ${TERM:-dumb} == dumb ) ]]; then
+        AWSENV_PROMPT=$text
+    else
+        AWSENV_PROMPT=$'\001\e['"$color"$'m\002'"$text"$'\001\e[0m\002'
+    fi
+}
+
+if [[ $__awsenv_opt_aws == 1 ]]; then
+    # Like aws-session: renew the session first when it is about to end (MFA if needed).
+    aws() {
+        if [[ -n ${AWSENV_ACCOUNT-} ]]; then
+            local now=${EPOCHSECONDS-}
+            [[ -n $now ]] || printf -v now '%(%s)T' -1 2>/dev/null || now=0
+            if [[ -z ${AWS_ACCESS_KEY_ID-} ]] || ((now >= ${__awsenv_exp:-0} - ${__awsenv_margin:-300})); then
+                awsenv switch "$AWSENV_ACCOUNT" || return
+            fi
+        fi
+        command aws "$@"
+    }
+fi
+
+# First in PROMPT_COMMAND, string or array (bash 5.1+), so that what runs after it (starship,
+# the user's own) sees the updated environment and the status of the user's command.
+if [[ ${PROMPT_COMMAND[*]-} != *__awsenv_hook* ]]; then
+    if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) &&
+        [[ -n ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]; then
+        PROMPT_COMMAND=(__awsenv_hook "${PROMPT_COMMAND[@]}")
+    else
+        PROMPT_COMMAND="__awsenv_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+    fi
+fi
+
+# Completion of commands and account names.
+#AWSENV_COMPLETIONS

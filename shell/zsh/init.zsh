@@ -1,0 +1,105 @@
+# awsenv for zsh: add `eval "$(awsenv init zsh)"` to ~/.zshrc.
+#
+# A prompt in steady state runs no process: the hook compares the clock (EPOCHSECONDS, from
+# the zsh/datetime module) with the moment the session enters its expiry margin, and checks
+# that its cache file still exists. Only then does it ask `awsenv hook`, which updates this
+# shell. The hook keeps $?, works under `setopt nounset`, and registering it twice changes
+# nothing.
+
+zmodload zsh/datetime 2>/dev/null
+
+# switch, mfa and clear print shell code for this shell to evaluate; the rest run as they are.
+awsenv() {
+    local __awsenv_word __awsenv_code
+    for __awsenv_word in "$@"; do
+        [[ $__awsenv_word == -* ]] || break
+    done
+    case ${__awsenv_word-} in
+    switch | mfa | clear)
+        __awsenv_code=$(AWSENV_SHELL=zsh command awsenv "$@") || return
+        eval "$__awsenv_code"
+        ;;
+    *) command awsenv "$@" ;;
+    esac
+}
+
+__awsenv_hook() {
+    local __awsenv_status=$?
+    if [[ -z ${AWSENV_ACCOUNT-} ]]; then
+        AWSENV_PROMPT=
+    elif [[ -z ${EPOCHSECONDS-} ]]; then
+        # Without zsh/datetime there is no clock: the binary tells the time.
+        eval "$(command awsenv hook zsh --segment)"
+    else
+        if ((EPOCHSECONDS >= ${__awsenv_next:-0})) || [[ ! -e ${__awsenv_file-} ]]; then
+            eval "$(command awsenv hook zsh)"
+        fi
+        __awsenv_segment
+    fi
+    if [[ $__awsenv_opt_prompt == 1 && -z ${STARSHIP_SHELL-} ]]; then
+        PROMPT=${PROMPT#"${__awsenv_spliced-}"}
+        if [[ -o prompt_subst ]]; then
+            # A reference, not the text: PROMPT expands it once, so a name is never run as code.
+            __awsenv_spliced=
+            [[ $PROMPT == *'${AWSENV_PROMPT'* ]] || PROMPT='${AWSENV_PROMPT:+$AWSENV_PROMPT }'$PROMPT
+        else
+            # Without prompt_subst nothing in PROMPT is run: put the text in, replacing the last.
+            __awsenv_spliced=${AWSENV_PROMPT:+$AWSENV_PROMPT }
+            PROMPT=$__awsenv_spliced$PROMPT
+        fi
+    fi
+    return $__awsenv_status
+}
+
+# AWSENV_PROMPT: "personal 42m", yellow in the last 15 minutes, red inside the margin.
+__awsenv_segment() {
+    local left text color h m
+    local name=${${AWSENV_ACCOUNT//[[:cntrl:]]/?}//\%/%%}
+    left=$((${__awsenv_exp:-0} - EPOCHSECONDS))
+    if [[ -z ${AWS_ACCESS_KEY_ID-} ]] || ((left <= 0)); then
+        text="$name expired" color=red
+    else
+        if ((left < 60)); then
+            text="${left}s"
+        else
+            m=$(((left + 30) / 60)) h=0
+            ((h = m / 60, m = m % 60))
+            if ((h == 0)); then text="${m}m"
+            elif ((m == 0)); then text="${h}h"
+            elif ((m < 10)); then text="${h}h0${m}m"
+            else text="${h}h${m}m"
+            fi
+        fi
+        text="$name $text"
+        if ((left <= ${__awsenv_margin:-300})); then color=red
+        elif ((left <= 900)); then color=yellow
+        else color=green
+        fi
+    fi
+    if [[ -n ${NO_COLOR-} || ${AWSENV_COLORS-} == 0 || ( -z ${AWSENV_COLORS-} && ${TERM:-dumb} == dumb ) ]]; then
+        AWSENV_PROMPT=$text
+    else
+        AWSENV_PROMPT="%F{$color}$text%f"
+    fi
+}
+
+if [[ $__awsenv_opt_aws == 1 ]]; then
+    # Like aws-session: renew the session first when it is about to end (MFA if needed).
+    aws() {
+        if [[ -n ${AWSENV_ACCOUNT-} ]] &&
+            { [[ -z ${AWS_ACCESS_KEY_ID-} ]] || ((EPOCHSECONDS >= ${__awsenv_exp:-0} - ${__awsenv_margin:-300})); }; then
+            awsenv switch "$AWSENV_ACCOUNT" || return
+        fi
+        command aws "$@"
+    }
+fi
+
+# First among the precmd hooks, so that those after it (starship, the user's own) see the
+# updated environment and the status of the user's command.
+typeset -ga precmd_functions
+precmd_functions=(__awsenv_hook ${precmd_functions:#__awsenv_hook})
+
+# Completion of commands and account names, if compinit is loaded (put this file's line after it).
+if (( $+functions[compdef] )); then
+#AWSENV_COMPLETIONS
+fi

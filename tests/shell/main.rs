@@ -1,0 +1,187 @@
+//! The shell integration as a person meets it: real bash, zsh and fish, interactive, on a
+//! pseudo-terminal, with `awsenv init` in their rc file; patched moto plays AWS and the real
+//! AWS CLI runs inside them.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod completion;
+mod hook;
+mod session;
+
+use support::pty::Pty;
+use support::{Home, User, moto};
+
+/// Every prompt ends with this, after the awsenv segment.
+const PROMPT: &str = "PROMPT> ";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sh {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+pub const ALL: [Sh; 3] = [Sh::Bash, Sh::Zsh, Sh::Fish];
+
+/// An interactive shell on a pty.
+pub struct Terminal {
+    pub pty: Pty,
+    done: usize,
+}
+
+/// How a terminal is set up: its rc file around the `awsenv init` line, and its environment.
+#[derive(Default)]
+pub struct Rc<'a> {
+    pub init_args: &'a str,
+    pub before: &'a str,
+    pub after: &'a str,
+    pub env: &'a [(&'a str, &'a str)],
+}
+
+impl Terminal {
+    pub fn start(home: &Home, sh: Sh) -> Terminal {
+        Self::start_with(home, sh, &Rc::default())
+    }
+
+    /// Starts `sh` with an rc file that sets a plain prompt, then `before`, the integration,
+    /// and `after`.
+    pub fn start_with(home: &Home, sh: Sh, rc: &Rc) -> Terminal {
+        let dir = home.dir.join(format!("{sh:?}-{}", next()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let Rc {
+            init_args,
+            before,
+            after,
+            env,
+        } = rc;
+        let mut cmd = match sh {
+            Sh::Bash => {
+                let rc = dir.join("bashrc");
+                let text = format!(
+                    "PS1='{PROMPT}'\n{before}\neval \"$(awsenv init bash {init_args})\"\n{after}\n"
+                );
+                std::fs::write(&rc, text).unwrap();
+                let mut cmd = home.command("bash");
+                cmd.args(["--noprofile", "--rcfile"]).arg(&rc).arg("-i");
+                cmd
+            }
+            Sh::Zsh => {
+                let text = format!(
+                    "PROMPT='{PROMPT}'\nunsetopt prompt_sp\nautoload -Uz compinit && compinit -u\n\
+                     {before}\neval \"$(awsenv init zsh {init_args})\"\n{after}\n"
+                );
+                std::fs::write(dir.join(".zshrc"), text).unwrap();
+                let mut cmd = home.command("zsh");
+                cmd.env("ZDOTDIR", &dir).arg("-i");
+                cmd
+            }
+            Sh::Fish => {
+                let rc = dir.join("config.fish");
+                let text = format!(
+                    "function fish_prompt; printf '{PROMPT}'; end\nfunction fish_greeting; end\n\
+                     {before}\nawsenv init fish {init_args} | source\n{after}\n"
+                );
+                std::fs::write(&rc, text).unwrap();
+                let mut cmd = home.command("fish");
+                cmd.args(["--no-config", "-i", "-C"])
+                    .arg(format!("source {}", rc.display()));
+                cmd
+            }
+        };
+        cmd.env("TERM", "dumb").current_dir(&dir);
+        for (k, v) in *env {
+            cmd.env(k, v);
+        }
+        let mut terminal = Terminal {
+            pty: Pty::attached(cmd),
+            done: 0,
+        };
+        terminal.pty.wait_for(PROMPT);
+        terminal
+    }
+
+    /// Runs a command line and returns what it printed (up to a marker echoed after it).
+    pub fn run(&mut self, line: &str) -> String {
+        self.done += 1;
+        let n = self.done;
+        // The marker is split in the typed line, so only the output matches it whole.
+        self.pty
+            .send(&format!("{line}; echo __AWSENV_\"\"DONE_{n}__\n"));
+        self.pty.wait_for(&format!("DONE_{n}__"));
+        let out = self.pty.wait_for(&format!("__AWSENV_DONE_{n}__"));
+        let out = out.trim_end_matches(&format!("__AWSENV_DONE_{n}__"));
+        self.pty.wait_for(PROMPT);
+        out.to_owned()
+    }
+
+    /// Presses enter at an empty prompt; returns the awsenv part of the prompt that follows.
+    pub fn prompt(&mut self) -> String {
+        self.pty.send("\n");
+        self.next_prompt()
+    }
+
+    /// The awsenv part of the next prompt drawn (what stands before the fixed tail).
+    pub fn next_prompt(&mut self) -> String {
+        let chunk = self.pty.wait_for(PROMPT);
+        let line = chunk.rsplit(['\n', '\r']).next().unwrap_or("");
+        line.trim_end_matches(PROMPT).trim_end().to_owned()
+    }
+
+    /// The value of a variable in the shell (empty when unset).
+    pub fn var(&mut self, name: &str) -> String {
+        let out = self.run(&format!("printf '<%s>' \"${name}\""));
+        let start = out.rfind('<').expect("printf output");
+        let end = out.rfind('>').unwrap();
+        out[start + 1..end].to_owned()
+    }
+
+    /// The credential and awsenv variables, as `env` shows them in the shell.
+    pub fn awsenv_vars(&mut self) -> Vec<String> {
+        let out = self.run("env");
+        let mut vars: Vec<String> = out
+            .lines()
+            .map(|l| l.trim_matches(['\r', '\n']).to_owned())
+            .filter(|l| {
+                [
+                    "AWS_ACCESS_KEY_ID=",
+                    "AWS_SECRET_ACCESS_KEY=",
+                    "AWS_SESSION_TOKEN=",
+                    "AWS_SECURITY_TOKEN=",
+                    "AWS_CREDENTIAL_EXPIRATION=",
+                    "AWS_REGION=",
+                    "AWS_DEFAULT_REGION=",
+                    "AWSENV_",
+                ]
+                .iter()
+                .any(|p| l.starts_with(p))
+            })
+            .collect();
+        vars.sort();
+        vars
+    }
+
+    /// `awsenv switch ACCOUNT`, answering the MFA prompt on the terminal.
+    pub fn switch_with_mfa(&mut self, account: &str, user: &User) {
+        self.pty.send(&format!("awsenv switch {account}\n"));
+        self.pty.wait_for(&format!("MFA code for {account} ("));
+        self.pty.wait_for("): ");
+        self.pty.send(&format!("{}\n", moto().code(user)));
+        self.pty
+            .wait_for(&format!("awsenv: {account}: new MFA session"));
+    }
+}
+
+fn next() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::SeqCst)
+}
+
+/// A home with a user `alice` (MFA) and her account.
+pub fn alice_home() -> (Home, User) {
+    let home = Home::new();
+    let alice = moto().user(true);
+    home.user_account("alice", &alice);
+    (home, alice)
+}
