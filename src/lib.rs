@@ -28,12 +28,34 @@ pub fn main() -> i32 {
         let at = info.location().map(|l| l.to_string()).unwrap_or_default();
         ui::say(&format!("internal error at {at}; please report it"));
     }));
+    if let Some((shell, segment)) = hook_args() {
+        return finish(cmd::hook(shell, segment));
+    }
     cmd::completions::answer_if_asked();
     let cli = cli::Cli::parse();
     if cli.debug {
         debug::enable();
     }
-    let status = match cmd::run(cli.command) {
+    finish(cmd::run(cli.command))
+}
+
+/// `awsenv hook SHELL [--segment]`, read without clap: building clap's command tree would be
+/// most of what a hook run costs. Anything else goes to clap, which also explains mistakes.
+fn hook_args() -> Option<(shell::Shell, bool)> {
+    let mut args = std::env::args_os().skip(1);
+    if args.next()? != "hook" {
+        return None;
+    }
+    let shell = clap::ValueEnum::from_str(args.next()?.to_str()?, false).ok()?;
+    match (args.next(), args.next()) {
+        (None, _) => Some((shell, false)),
+        (Some(flag), None) if flag == "--segment" => Some((shell, true)),
+        _ => None,
+    }
+}
+
+fn finish(result: error::Result<()>) -> i32 {
+    let status = match result {
         Ok(()) => 0,
         Err(e) => {
             ui::say(&e.to_string());

@@ -21,22 +21,23 @@ awsenv() {
 }
 
 __awsenv_hook() {
-    local __awsenv_status=$? __awsenv_now
-    if [[ -z ${AWSENV_ACCOUNT-} ]]; then
-        AWSENV_PROMPT=
-        return $__awsenv_status
-    fi
-    __awsenv_now=${EPOCHSECONDS-}
-    if [[ -z $__awsenv_now ]]; then
-        # bash before 5.0; before 4.2 there is no clock at all and the binary tells the time.
-        printf -v __awsenv_now '%(%s)T' -1 2>/dev/null || __awsenv_now=
-    fi
-    if [[ -z $__awsenv_now ]]; then
-        eval "$(command awsenv hook bash --segment)"
-    else
-        if ((__awsenv_now >= ${__awsenv_next:-0})) || [[ ! -e ${__awsenv_file-} ]]; then
+    local __awsenv_status=$? __awsenv_now=
+    if [[ -n ${AWSENV_ACCOUNT-} ]]; then
+        __awsenv_now=${EPOCHSECONDS-}
+        if [[ -z $__awsenv_now ]]; then
+            # bash before 5.0; before 4.2 there is no clock at all and the binary tells the time.
+            printf -v __awsenv_now '%(%s)T' -1 2>/dev/null || __awsenv_now=
+        fi
+        if [[ -z $__awsenv_now ]]; then
+            eval "$(command awsenv hook bash --segment)"
+        elif ((__awsenv_now >= ${__awsenv_next:-0})) || [[ ! -e ${__awsenv_file-} ]]; then
             eval "$(command awsenv hook bash)"
         fi
+    fi
+    # After the hook, which may have cleared the account.
+    if [[ -z ${AWSENV_ACCOUNT-} ]]; then
+        AWSENV_PROMPT=
+    elif [[ -n $__awsenv_now ]]; then
         __awsenv_segment "$__awsenv_now"
     fi
     if [[ $__awsenv_opt_prompt == 1 && -z ${STARSHIP_SHELL-} && ${PS1-} != *'${AWSENV_PROMPT'* ]]; then

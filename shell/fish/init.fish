@@ -21,11 +21,9 @@ function awsenv --description 'awsenv: temporary AWS credentials in this shell'
 end
 
 function __awsenv_hook --on-event fish_prompt
-    if set -q AWSENV_ACCOUNT
-        command awsenv hook fish --segment | source
-    else
-        set -g AWSENV_PROMPT ''
-    end
+    set -q AWSENV_ACCOUNT; and command awsenv hook fish --segment | source
+    # After the hook, which may have cleared the account.
+    set -q AWSENV_ACCOUNT; or set -g AWSENV_PROMPT ''
 end
 
 function __awsenv_status --description 'sets $status for the prompt that follows'

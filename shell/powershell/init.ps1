@@ -28,16 +28,13 @@ function global:awsenv {
 }
 
 function global:__awsenv_hook {
-    if (-not $env:AWSENV_ACCOUNT) {
-        $global:AWSENV_PROMPT = ''
-        return
-    }
     $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
-    if ($now -ge [long]$global:__awsenv_next -or -not $global:__awsenv_file -or
-        -not (Test-Path -LiteralPath $global:__awsenv_file)) {
+    if ($env:AWSENV_ACCOUNT -and ($now -ge [long]$global:__awsenv_next -or -not $global:__awsenv_file -or
+            -not (Test-Path -LiteralPath $global:__awsenv_file))) {
         Invoke-Expression (& $global:__awsenv_bin hook powershell | Out-String)
     }
-    __awsenv_segment $now
+    # After the hook, which may have cleared the account.
+    if ($env:AWSENV_ACCOUNT) { __awsenv_segment $now } else { $global:AWSENV_PROMPT = '' }
 }
 
 # AWSENV_PROMPT: "personal 42m", yellow in the last 15 minutes, red inside the margin.

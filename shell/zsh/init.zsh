@@ -25,15 +25,18 @@ awsenv() {
 
 __awsenv_hook() {
     local __awsenv_status=$?
-    if [[ -z ${AWSENV_ACCOUNT-} ]]; then
-        AWSENV_PROMPT=
-    elif [[ -z ${EPOCHSECONDS-} ]]; then
-        # Without zsh/datetime there is no clock: the binary tells the time.
-        eval "$(command awsenv hook zsh --segment)"
-    else
-        if ((EPOCHSECONDS >= ${__awsenv_next:-0})) || [[ ! -e ${__awsenv_file-} ]]; then
+    if [[ -n ${AWSENV_ACCOUNT-} ]]; then
+        if [[ -z ${EPOCHSECONDS-} ]]; then
+            # Without zsh/datetime there is no clock: the binary tells the time.
+            eval "$(command awsenv hook zsh --segment)"
+        elif ((EPOCHSECONDS >= ${__awsenv_next:-0})) || [[ ! -e ${__awsenv_file-} ]]; then
             eval "$(command awsenv hook zsh)"
         fi
+    fi
+    # After the hook, which may have cleared the account.
+    if [[ -z ${AWSENV_ACCOUNT-} ]]; then
+        AWSENV_PROMPT=
+    elif [[ -n ${EPOCHSECONDS-} ]]; then
         __awsenv_segment
     fi
     if [[ $__awsenv_opt_prompt == 1 && -z ${STARSHIP_SHELL-} ]]; then

@@ -46,9 +46,11 @@ pub fn run(command: Command) -> Result<()> {
         } => init::run(shell, !no_prompt, aws_wrapper),
         Command::Prompt => prompt::run(),
         Command::Completions { shell } => completions::run(shell),
-        Command::Hook { shell, segment } => hook::run(shell, segment),
+        Command::Hook { shell, segment } => hook(shell, segment),
     }
 }
+
+pub use hook::run as hook;
 
 /// The process environment, as the shell that started awsenv exported it.
 fn env(name: &str) -> Option<String> {

@@ -271,3 +271,133 @@ fn untrusted_account_names_are_quoted_for_the_shell() {
     assert_eq!(out.stdout, name);
     assert!(!home.dir.join("pwned").exists());
 }
+
+/// Brackets balance outside strings, here-strings and comments: a check that the PowerShell
+/// script is whole, for want of pwsh on this machine.
+fn powershell_brackets_balance(script: &str) -> Result<(), String> {
+    let mut stack = Vec::new();
+    let mut chars = script.chars().peekable();
+    let mut line = 1;
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+            }
+            '@' if matches!(chars.peek(), Some('"' | '\'')) => {
+                let quote = chars.next().unwrap();
+                let end: String = ['\n', quote, '@'].iter().collect();
+                let mut text = String::new();
+                for c in chars.by_ref() {
+                    text.push(c);
+                    if text.ends_with(&end) {
+                        break;
+                    }
+                }
+                line += text.matches('\n').count();
+            }
+            '\'' => {
+                while let Some(c) = chars.next() {
+                    if c == '\'' && chars.peek() != Some(&'\'') {
+                        break;
+                    }
+                    if c == '\'' {
+                        chars.next();
+                    }
+                }
+            }
+            '"' => {
+                while let Some(c) = chars.next() {
+                    match c {
+                        '`' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '(' | '{' | '[' => stack.push((c, line)),
+            ')' | '}' | ']' => {
+                let open = stack
+                    .pop()
+                    .ok_or(format!("line {line}: {c} closes nothing"))?;
+                let want = match open.0 {
+                    '(' => ')',
+                    '{' => '}',
+                    _ => ']',
+                };
+                if c != want {
+                    return Err(format!(
+                        "line {line}: {c} closes {} of line {}",
+                        open.0, open.1
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    match stack.pop() {
+        Some((c, at)) => Err(format!("{c} of line {at} is never closed")),
+        None => Ok(()),
+    }
+}
+
+#[test]
+fn the_powershell_integration_renders_whole() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    let init = home
+        .run(&["init", "powershell", "--aws-wrapper"])
+        .ok()
+        .stdout;
+    assert!(
+        init.starts_with("$global:__awsenv_opt_prompt = '1';\n$global:__awsenv_opt_aws = '1';\n"),
+        "{init}"
+    );
+    for piece in [
+        "function global:awsenv",
+        "function global:__awsenv_hook",
+        "function global:prompt",
+        "function global:aws",
+        "& $global:__awsenv_bin hook powershell",
+        "Register-ArgumentCompleter -Native -CommandName awsenv",
+    ] {
+        assert!(init.contains(piece), "{piece} missing");
+    }
+    assert!(!init.contains("#AWSENV_COMPLETIONS"));
+    powershell_brackets_balance(&init).unwrap();
+    assert!(
+        powershell_brackets_balance("function f { (1 }").is_err(),
+        "the check can fail"
+    );
+
+    // What the binary hands PowerShell: quoted assignments, one statement a line.
+    let out = home
+        .awsenv(&["switch", "bob", "--shell", "powershell"])
+        .output()
+        .unwrap();
+    let code = home.output(out, false).ok().stdout;
+    let lines: Vec<&str> = code.lines().collect();
+    assert!(lines.contains(&"$Env:AWSENV_ACCOUNT = 'bob';"), "{code}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("$global:__awsenv_next = '")),
+        "{code}"
+    );
+    for line in lines {
+        assert!(
+            line.starts_with("$Env:")
+                || line.starts_with("$global:")
+                || line.starts_with("Remove-"),
+            "{line}"
+        );
+        assert!(line.ends_with("';") || line.ends_with(';'), "{line}");
+    }
+}

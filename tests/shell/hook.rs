@@ -1,8 +1,8 @@
 //! The prompt hook: silent and process-free while nothing changes, and at the next prompt
 //! after something did: expiry, logout in another terminal, a newer session from another.
 
-use crate::support::{AWSENV, moto, time_in};
-use crate::{ALL, Rc, Sh, Terminal, alice_home};
+use crate::support::{AWSENV, moto};
+use crate::{ALL, Rc, Sh, Terminal, alice_home, terminal_with_ended_session};
 use std::time::Duration;
 
 #[test]
@@ -46,19 +46,7 @@ fn steady_state_prompts_start_no_awsenv_process() {
 #[test]
 fn an_expired_session_is_cleared_at_the_next_prompt() {
     for sh in ALL {
-        let (home, alice) = alice_home();
-        let rc = Rc {
-            env: &[("AWSENV_EXPIRY_MARGIN", "0")],
-            ..Rc::default()
-        };
-        let mut t = Terminal::start_with(&home, sh, &rc);
-        t.switch_with_mfa("alice", &alice);
-        t.next_prompt();
-        let mut cached = home.read_cache("alice");
-        cached["expiration"] = time_in(2).into();
-        home.write_cache("alice", &cached);
-        t.run("awsenv switch alice");
-        std::thread::sleep(Duration::from_secs(3));
+        let (_home, _, mut t) = terminal_with_ended_session(sh, "");
         t.pty.send("\n");
         let said = t.pty.wait_for("PROMPT> ");
         assert!(
@@ -94,6 +82,8 @@ fn logout_in_another_terminal_clears_this_one_at_its_next_prompt() {
             said.contains("awsenv: alice: cached session removed by awsenv logout"),
             "{sh:?}: {said}"
         );
+        let line = said.rsplit(['\n', '\r']).next().unwrap();
+        assert_eq!(line, "PROMPT> ", "{sh:?}: the same prompt has no segment");
         assert_eq!(t.awsenv_vars(), before, "{sh:?}");
         assert_eq!(t.prompt(), "", "{sh:?}");
     }

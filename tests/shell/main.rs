@@ -172,6 +172,26 @@ impl Terminal {
     }
 }
 
+/// A terminal (with `AWSENV_EXPIRY_MARGIN=0` and `init_args`) whose session of `alice` has
+/// just run out, in the cache and in the shell, with nothing said about it yet.
+pub fn terminal_with_ended_session(sh: Sh, init_args: &str) -> (Home, User, Terminal) {
+    let (home, alice) = alice_home();
+    let rc = Rc {
+        init_args,
+        env: &[("AWSENV_EXPIRY_MARGIN", "0")],
+        ..Rc::default()
+    };
+    let mut t = Terminal::start_with(&home, sh, &rc);
+    t.switch_with_mfa("alice", &alice);
+    t.next_prompt();
+    let mut cached = home.read_cache("alice");
+    cached["expiration"] = support::time_in(2).into();
+    home.write_cache("alice", &cached);
+    t.run("awsenv switch alice");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    (home, alice, t)
+}
+
 fn next() -> u64 {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);

@@ -1,8 +1,8 @@
 //! A day with awsenv in each shell: switch with an MFA code, use the AWS CLI, watch the
 //! prompt, open a second terminal, clear.
 
-use crate::support::{moto, time_in};
-use crate::{ALL, Rc, Sh, Terminal, alice_home};
+use crate::support::moto;
+use crate::{ALL, Rc, Sh, Terminal, alice_home, terminal_with_ended_session};
 
 #[test]
 fn switch_use_and_clear_in_every_shell() {
@@ -126,21 +126,7 @@ fn bash_prompt_command_as_array_or_string_before_or_after_others() {
 #[test]
 fn the_aws_wrapper_renews_an_ending_session_first() {
     for sh in [Sh::Bash, Sh::Zsh] {
-        let (home, alice) = alice_home();
-        let rc = Rc {
-            init_args: "--aws-wrapper",
-            env: &[("AWSENV_EXPIRY_MARGIN", "0")],
-            ..Rc::default()
-        };
-        let mut t = Terminal::start_with(&home, sh, &rc);
-        t.switch_with_mfa("alice", &alice);
-        t.next_prompt();
-        // A session with 2 s left, in the cache and in the shell; then let it run out.
-        let mut cached = home.read_cache("alice");
-        cached["expiration"] = time_in(2).into();
-        home.write_cache("alice", &cached);
-        t.run("awsenv switch alice");
-        std::thread::sleep(std::time::Duration::from_secs(3));
+        let (_home, alice, mut t) = terminal_with_ended_session(sh, "--aws-wrapper");
         t.pty
             .send("aws sts get-caller-identity --query Arn --output text\n");
         t.pty.wait_for("MFA code for alice (");
