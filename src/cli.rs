@@ -8,6 +8,7 @@ use clap::builder::FalseyValueParser;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::engine::ArgValueCandidates;
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -80,6 +81,9 @@ pub enum Command {
         #[arg(long, conflicts_with = "account")]
         all: bool,
     },
+    /// Set up or remove the virtual MFA device of an account's IAM user
+    #[command(subcommand)]
+    MfaDevice(MfaDevice),
     /// Print the shell integration; add `eval "$(awsenv init bash)"` to your rc file
     Init {
         shell: Shell,
@@ -101,6 +105,33 @@ pub enum Command {
         /// Also set AWSENV_PROMPT, for shells that cannot tell the time themselves
         #[arg(long)]
         segment: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MfaDevice {
+    /// Create a virtual MFA device, show its QR code, enable it with two codes from your
+    /// authenticator app, and save it as the profile's mfa_serial
+    Setup {
+        /// The account whose IAM user gets the device (default: the one selected in this shell)
+        #[arg(add = ArgValueCandidates::new(accounts))]
+        account: Option<String>,
+        /// The device's name [default: the IAM user's name]
+        #[arg(long)]
+        name: Option<String>,
+        /// Also write the QR code to this new .png or .svg file (it holds the device's secret)
+        #[arg(long)]
+        qr_file: Option<PathBuf>,
+    },
+    /// Deactivate and delete the user's MFA device (with an MFA session, as AWS requires),
+    /// and remove mfa_serial from the profile
+    Remove {
+        /// The account whose IAM user loses the device (default: the one selected in this shell)
+        #[arg(add = ArgValueCandidates::new(accounts))]
+        account: Option<String>,
+        /// The MFA code, instead of asking for it
+        #[arg(long, env = "AWSENV_MFA_CODE", hide_env_values = true)]
+        code: Option<String>,
     },
 }
 
@@ -126,6 +157,10 @@ pub struct SessionArgs {
     /// The MFA code, instead of asking for it
     #[arg(long, env = "AWSENV_MFA_CODE", hide_env_values = true)]
     pub code: Option<String>,
+
+    /// Save an MFA device found for an account without mfa_serial into its profile
+    #[arg(long)]
+    pub save: bool,
 }
 
 fn duration(text: &str) -> Result<u32, String> {

@@ -1,20 +1,23 @@
 //! awsenv keeps temporary AWS credentials (STS sessions, with MFA where the account needs it)
 //! alive in the user's own shell. The `awsenv` binary is everything but the AWS calls, which
-//! the `awsenv-sts` binary makes (see `sts`); both are built from this library.
+//! the `awsenv-aws` binary makes (see `aws`); both are built from this library.
 
+pub mod aws;
 mod cache;
 mod cli;
 mod clock;
 mod cmd;
+mod config_edit;
 mod debug;
 mod error;
+mod iam;
 mod mfa;
 mod obtain;
 mod profile;
+mod qr;
 pub mod secret;
 mod session;
 mod shell;
-pub mod sts;
 mod ui;
 mod vars;
 

@@ -59,50 +59,66 @@ fn from_process(account: &str, command: &str) -> Result<String> {
 }
 
 fn prompt(account: &str, serial: &str) -> Result<String> {
-    let mut tty = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .map_err(|_| {
-            fail!(
-                Mfa,
-                "{account} needs an MFA code and there is no terminal to ask on: pass --code or \
-                 set AWSENV_MFA_CODE"
-            )
-        })?;
-    let cancelled = || {
+    let mut terminal = Terminal::open().ok_or_else(|| {
         fail!(
-            Interrupted,
-            "{account}: cancelled at the MFA prompt; nothing was changed"
+            Mfa,
+            "{account} needs an MFA code and there is no terminal to ask on: pass --code or set \
+             AWSENV_MFA_CODE"
         )
-    };
-    let _sigint = SigintGuard::install();
-    for _ in 0..3 {
-        let _ = write!(
-            tty,
-            "MFA code for {} ({}): ",
-            printable(account),
-            printable(serial)
-        );
-        match read_line(&tty) {
-            Ok(Some(line)) => match normalize(&line) {
-                Some(code) => return Ok(code),
-                None => {
-                    let _ = writeln!(tty, "An MFA code is the 6 digits your device shows.");
-                }
-            },
-            Ok(None) => {
-                let _ = writeln!(tty);
-                return Err(cancelled());
-            }
-            Err(Errno::EINTR) => {
-                let _ = writeln!(tty);
-                return Err(cancelled());
-            }
-            Err(e) => return Err(fail!(Mfa, "{account}: cannot read the terminal: {e}")),
-        }
+    })?;
+    let question = format!(
+        "MFA code for {} ({}): ",
+        printable(account),
+        printable(serial)
+    );
+    terminal.ask_code(account, &question)
+}
+
+/// The person's terminal (/dev/tty), whatever stdin and stdout are.
+pub struct Terminal {
+    tty: File,
+}
+
+impl Terminal {
+    /// None without a controlling terminal (cron, CI, a pipeline started elsewhere).
+    pub fn open() -> Option<Terminal> {
+        let tty = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .ok()?;
+        Some(Terminal { tty })
     }
-    Err(fail!(Mfa, "{account}: no 6-digit MFA code was entered"))
+
+    pub fn write(&mut self, text: &str) {
+        let _ = self.tty.write_all(text.as_bytes());
+    }
+
+    /// Asks for a 6-digit code, three times at most. Ctrl-C or end of input cancels.
+    pub fn ask_code(&mut self, account: &str, question: &str) -> Result<String> {
+        let cancelled = || {
+            fail!(
+                Interrupted,
+                "{account}: cancelled at the MFA prompt; nothing was changed"
+            )
+        };
+        let _sigint = SigintGuard::install();
+        for _ in 0..3 {
+            self.write(question);
+            match read_line(&self.tty) {
+                Ok(Some(line)) => match normalize(&line) {
+                    Some(code) => return Ok(code),
+                    None => self.write("An MFA code is the 6 digits your device shows.\n"),
+                },
+                Ok(None) | Err(Errno::EINTR) => {
+                    self.write("\n");
+                    return Err(cancelled());
+                }
+                Err(e) => return Err(fail!(Mfa, "{account}: cannot read the terminal: {e}")),
+            }
+        }
+        Err(fail!(Mfa, "{account}: no 6-digit MFA code was entered"))
+    }
 }
 
 /// Reads one line; None at end of input. A SIGINT interrupts the read (no SA_RESTART).

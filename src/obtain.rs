@@ -4,14 +4,15 @@
 //! serves every role made from it; only a role session longer than AWS's 1 h cap on chained
 //! sessions goes to STS with its own code.
 
+use crate::aws::{self, Call, Credentials, Reply, Signer};
 use crate::cache::{Cache, Lookup};
 use crate::clock;
-use crate::error::{Error, Result, fail};
+use crate::config_edit;
+use crate::error::{Kind as ErrorKind, Result, fail};
+use crate::iam;
 use crate::mfa;
-use crate::profile::{Account, Keys, Source};
-use crate::secret::redact;
+use crate::profile::{Account, Files, Keys, Source};
 use crate::session::{self, Kind, Session};
-use crate::sts::{self, Call, Credentials, Reason, Reply, Request};
 use crate::ui::say;
 use std::cell::RefCell;
 
@@ -30,6 +31,8 @@ pub struct Options<'a> {
     pub force: bool,
     /// `--code` or `AWSENV_MFA_CODE`.
     pub code: Option<&'a str>,
+    /// `--save`: write a discovered MFA device into the profile as `mfa_serial`.
+    pub save: bool,
 }
 
 pub struct Obtained {
@@ -54,6 +57,9 @@ impl Obtained {
 pub fn session(account: &Account, cache: &Cache, options: &Options) -> Result<Obtained> {
     let duration = options.duration.or(account.duration);
     check_duration(account, duration)?;
+    if options.force && account.mfa_serial.is_none() && matches!(account.source, Source::Role(_)) {
+        return Err(no_device(account));
+    }
     let broker = Broker {
         cache,
         options,
@@ -73,6 +79,16 @@ pub fn margin() -> Result<i64> {
             .into()),
         _ => Ok(DEFAULT_MARGIN),
     }
+}
+
+fn no_device(account: &Account) -> crate::error::Error {
+    fail!(
+        Config,
+        "{0} has no MFA device: set one up with awsenv mfa-device setup {0}, or add its \
+         mfa_serial to [profile {0}] in {1}",
+        account.name,
+        Files::from_env().config.display()
+    )
 }
 
 fn check_duration(account: &Account, duration: Option<u32>) -> Result<()> {
@@ -111,12 +127,6 @@ struct Broker<'a> {
     margin: i64,
     /// Cache files already reported as unusable, so each is mentioned once.
     reported: RefCell<Vec<String>>,
-}
-
-/// Whose credentials signed a request, for saying what to do when AWS rejects them.
-enum Signer<'a> {
-    Keys(&'a Account, &'a Keys),
-    Session(&'a Account),
 }
 
 impl Broker<'_> {
@@ -194,16 +204,23 @@ impl Broker<'_> {
         duration: Option<u32>,
         serial: Option<&str>,
     ) -> Result<Session> {
-        let code = |serial: &str| -> Result<sts::Mfa> {
+        let code = |serial: &str| -> Result<aws::Mfa> {
             let process = account.mfa_process.as_deref();
-            Ok(sts::Mfa {
+            Ok(aws::Mfa {
                 serial: serial.to_owned(),
                 code: mfa::code(&account.name, serial, self.options.code, process)?,
             })
         };
-        let (kind, issued) = match &account.source {
+        let (kind, issued, serial) = match &account.source {
             Source::Keys(keys) => {
-                let mfa = serial.map(code).transpose()?;
+                let serial = match serial {
+                    Some(serial) => Some(serial.to_owned()),
+                    None => self.discover(account, keys)?,
+                };
+                if self.options.force && serial.is_none() {
+                    return Err(no_device(account));
+                }
+                let mfa = serial.as_deref().map(code).transpose()?;
                 let kind = if mfa.is_some() {
                     Kind::Mfa
                 } else {
@@ -214,7 +231,8 @@ impl Broker<'_> {
                     mfa,
                 };
                 let signer = Signer::Keys(account, keys);
-                (kind, self.call(account, call, keys.credentials(), &signer)?)
+                let issued = self.call(account, call, keys.credentials(), &signer)?;
+                (kind, issued, serial)
             }
             Source::Role(role) => {
                 let source = &role.from;
@@ -245,7 +263,8 @@ impl Broker<'_> {
                     duration_seconds: duration,
                     mfa,
                 };
-                (Kind::Role, self.call(account, call, credentials, &signer)?)
+                let issued = self.call(account, call, credentials, &signer)?;
+                (Kind::Role, issued, serial.map(str::to_owned))
             }
         };
         Ok(Session {
@@ -257,7 +276,7 @@ impl Broker<'_> {
             session_token: issued.session_token,
             expiration: clock::format_rfc3339(issued.expiration),
             identity: issued.identity,
-            mfa_serial: serial.map(str::to_owned),
+            mfa_serial: serial,
             origin: account.origin(),
         })
     }
@@ -268,82 +287,51 @@ impl Broker<'_> {
         call: Call,
         credentials: Credentials,
         signer: &Signer,
-    ) -> Result<sts::Issued> {
-        let request = Request {
-            call,
-            credentials,
-            region: account.region.clone().unwrap_or_else(|| "us-east-1".into()),
-            endpoint: sts::endpoint_from_env(),
-            timeout_secs: timeout()?,
-            debug: crate::debug::enabled(),
-        };
-        match sts::call(&request)? {
+    ) -> Result<aws::Issued> {
+        match aws::call(account, call, credentials, signer)? {
             Reply::Issued(issued) => Ok(issued),
-            Reply::Failed(failure) => Err(explain(account, &request, signer, failure)),
+            other => Err(iam::unexpected(&other)),
         }
     }
-}
 
-/// `AWSENV_TIMEOUT`: seconds to wait for STS per attempt (default 10).
-fn timeout() -> Result<u64> {
-    match std::env::var("AWSENV_TIMEOUT") {
-        Ok(v) if !v.is_empty() => Ok(clock::parse_duration(&v)
-            .map_err(|e| fail!(Config, "AWSENV_TIMEOUT: {e}"))?
-            .max(1)
-            .into()),
-        _ => Ok(10),
-    }
-}
-
-/// Turns what STS said into one line that says what to do next.
-fn explain(account: &Account, request: &Request, signer: &Signer, failure: sts::Failure) -> Error {
-    let name = &account.name;
-    let op = request.call.name();
-    let code = failure.code.as_deref().unwrap_or("no code");
-    let mut secrets = vec![&request.credentials.secret_access_key];
-    secrets.extend(request.credentials.session_token.as_ref());
-    let aws = redact(&failure.message, &secrets);
-    let endpoint = request
-        .endpoint
-        .clone()
-        .unwrap_or_else(|| format!("sts.{}.amazonaws.com", request.region));
-    match (failure.reason, signer) {
-        (Reason::BadCredentials, Signer::Keys(owner, keys)) => fail!(
-            Credentials,
-            "{name}: AWS rejected the access key of [{}] in {} ({code}): correct it or create a new key",
-            owner.name,
-            keys.file.display()
-        ),
-        (Reason::BadCredentials, Signer::Session(source)) => fail!(
-            Credentials,
-            "{name}: AWS rejected the cached session of {0} ({code}): run awsenv logout {0} and try again",
-            source.name
-        ),
-        (Reason::ExpiredCredentials, Signer::Keys(owner, keys)) => fail!(
-            Credentials,
-            "{name}: the temporary credentials of [{}] in {} have expired: replace them",
-            owner.name,
-            keys.file.display()
-        ),
-        (Reason::ExpiredCredentials, Signer::Session(source)) => fail!(
-            Credentials,
-            "{name}: the session of {0} has expired: run awsenv mfa {0}",
-            source.name
-        ),
-        (Reason::MfaRejected, _) => fail!(
-            Mfa,
-            "{name}: AWS rejected the MFA code: wait for the next code and try again"
-        ),
-        (Reason::Denied, _) => fail!(Denied, "{name}: AWS refused {op} ({code}): {aws}"),
-        (Reason::Timeout, _) => fail!(
-            Network,
-            "{name}: no answer from {endpoint} within {}s: check the network (AWSENV_TIMEOUT sets the wait)",
-            request.timeout_secs
-        ),
-        (Reason::Unreachable, _) => fail!(
-            Network,
-            "{name}: cannot reach {endpoint} ({aws}): check the network and AWS_ENDPOINT_URL"
-        ),
-        (Reason::Other, _) => fail!(Failure, "{name}: {op} failed ({code}): {aws}"),
+    /// An IAM user with an MFA device but no `mfa_serial` in its profile: find the device (as
+    /// aws-session did), use it, and say how to keep it. Asked only when a new session is
+    /// being made, so it costs two calls every 12 hours, not one per switch.
+    fn discover(&self, account: &Account, keys: &Keys) -> Result<Option<String>> {
+        let found = iam::user(account, keys).and_then(|user| iam::devices(account, keys, &user));
+        let serial = match found {
+            Ok(serials) => serials.into_iter().next(),
+            // These would fail the session call next: say so now, once.
+            Err(e)
+                if matches!(
+                    e.kind,
+                    ErrorKind::Network | ErrorKind::Credentials | ErrorKind::Interrupted
+                ) =>
+            {
+                return Err(e);
+            }
+            Err(e) => {
+                crate::debug!("no MFA device discovery for {}: {e}", account.name);
+                None
+            }
+        };
+        let Some(serial) = serial else {
+            return Ok(None);
+        };
+        let (name, config) = (&account.name, Files::from_env().config);
+        if self.options.save {
+            config_edit::set_in_file(&config, name, "mfa_serial", Some(&serial))?;
+            say(&format!(
+                "{name}: found MFA device {serial}, saved as mfa_serial in {}",
+                config.display()
+            ));
+        } else {
+            say(&format!(
+                "{name}: found MFA device {serial}; to skip this lookup, add mfa_serial = \
+                 {serial} to [profile {name}] in {} (or pass --save)",
+                config.display()
+            ));
+        }
+        Ok(Some(serial))
     }
 }

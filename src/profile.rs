@@ -95,8 +95,8 @@ pub struct Role {
 }
 
 impl Keys {
-    pub fn credentials(&self) -> crate::sts::Credentials {
-        crate::sts::Credentials {
+    pub fn credentials(&self) -> crate::aws::Credentials {
+        crate::aws::Credentials {
             access_key_id: self.access_key_id.clone(),
             secret_access_key: self.secret_access_key.clone(),
             session_token: self.session_token.clone(),
@@ -345,7 +345,7 @@ fn parse_ini(text: &str, is_config: bool) -> Vec<Section> {
         if let Some(rest) = trimmed.strip_prefix('[') {
             let header = rest.split(']').next().unwrap_or("").trim();
             let name = if is_config {
-                profile_name(header)
+                section_profile(header)
             } else {
                 Some(header.to_owned())
             };
@@ -376,7 +376,7 @@ fn parse_ini(text: &str, is_config: bool) -> Vec<Section> {
 }
 
 /// `default`, `profile default` and `profile NAME` (optionally quoted) name profiles.
-fn profile_name(header: &str) -> Option<String> {
+pub(crate) fn section_profile(header: &str) -> Option<String> {
     if header == "default" {
         return Some(header.to_owned());
     }

@@ -71,8 +71,8 @@ impl Session {
         self.expires_at() - clock::now()
     }
 
-    pub fn credentials(&self) -> crate::sts::Credentials {
-        crate::sts::Credentials {
+    pub fn credentials(&self) -> crate::aws::Credentials {
+        crate::aws::Credentials {
             access_key_id: self.access_key_id.clone(),
             secret_access_key: self.secret_access_key.clone(),
             session_token: Some(self.session_token.clone()),

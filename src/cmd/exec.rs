@@ -22,6 +22,7 @@ pub fn run(account: &str, args: &SessionArgs, command: &[OsString]) -> Result<()
         duration: args.duration,
         force: false,
         code: args.code.as_deref(),
+        save: args.save,
     };
     let got = obtain::session(&account, &Cache::from_env(), &options)?;
     if !got.cached {

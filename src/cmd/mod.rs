@@ -6,11 +6,12 @@ mod hook;
 mod init;
 mod list;
 mod logout;
+mod mfa_device;
 mod now;
 mod prompt;
 mod switch;
 
-use crate::cli::Command;
+use crate::cli::{Command, MfaDevice};
 use crate::error::Result;
 use crate::shell::Shell;
 use crate::vars;
@@ -44,6 +45,14 @@ pub fn run(command: Command) -> Result<()> {
             no_prompt,
             aws_wrapper,
         } => init::run(shell, !no_prompt, aws_wrapper),
+        Command::MfaDevice(MfaDevice::Setup {
+            account,
+            name,
+            qr_file,
+        }) => mfa_device::setup(account, name, qr_file),
+        Command::MfaDevice(MfaDevice::Remove { account, code }) => {
+            mfa_device::remove(account, code)
+        }
         Command::Prompt => prompt::run(),
         Command::Completions { shell } => completions::run(shell),
         Command::Hook { shell, segment } => hook(shell, segment),

@@ -15,19 +15,11 @@ use crate::vars;
 pub fn run(account: &str, shell: Shell, args: &SessionArgs, force: bool) -> Result<()> {
     let profiles = Profiles::load(Files::from_env())?;
     let account = profiles.account(account)?;
-    if force && account.mfa_serial.is_none() {
-        return Err(fail!(
-            Config,
-            "{0} has no mfa_serial: add mfa_serial = arn:aws:iam::ACCOUNT_ID:mfa/DEVICE to \
-             [profile {0}] in {1}",
-            account.name,
-            profiles.files().config.display()
-        ));
-    }
     let options = Options {
         duration: args.duration,
         force,
         code: args.code.as_deref(),
+        save: args.save,
     };
     let cache = Cache::from_env();
     let got = obtain::session(&account, &cache, &options)?;

@@ -197,9 +197,9 @@ fn debug_shows_each_step_and_call_with_timing_and_no_secret() {
         "no cached session of admin",
         "no cached session of alice",
         "MFA code from --code or AWSENV_MFA_CODE",
-        "awsenv-sts: debug sts:GetSessionToken ok in",
-        "awsenv-sts: debug sts:GetCallerIdentity ok in",
-        "awsenv-sts: debug sts:AssumeRole ok in",
+        "awsenv-aws: debug sts:GetSessionToken ok in",
+        "awsenv-aws: debug sts:GetCallerIdentity ok in",
+        "awsenv-aws: debug sts:AssumeRole ok in",
         "wrote ",
     ] {
         assert!(

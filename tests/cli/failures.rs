@@ -303,7 +303,10 @@ fn mfa_needs_an_account_with_a_device() {
     let home = Home::new();
     home.user_account("bob", &moto().user(false));
     let out = home.run(&["mfa", "bob"]).fails(CONFIG);
-    assert!(one_line(&out).contains("bob has no mfa_serial"));
+    assert!(
+        one_line(&out)
+            .contains("bob has no MFA device: set one up with awsenv mfa-device setup bob")
+    );
     let out = home.run(&["mfa"]).fails(CONFIG);
     assert!(one_line(&out).contains("no account is selected in this shell"));
 }

@@ -7,4 +7,5 @@ mod support;
 mod cache;
 mod commands;
 mod failures;
+mod mfa_device;
 mod sessions;

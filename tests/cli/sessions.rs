@@ -259,7 +259,12 @@ fn a_user_without_mfa_gets_a_plain_session_and_a_role_from_its_keys() {
     home.run(&["switch", "bob-role"]).ok();
     assert_eq!(
         moto().calls_by(&bob.access_key_id),
-        ["GetSessionToken", "AssumeRole"]
+        [
+            "GetCallerIdentity",
+            "ListMFADevices",
+            "GetSessionToken",
+            "AssumeRole"
+        ]
     );
 }
 
@@ -341,7 +346,11 @@ fn a_cached_session_made_from_another_key_is_not_used() {
     std::fs::remove_file(home.credentials_file()).unwrap();
     home.keys("bob", &new);
     home.run(&["switch", "bob"]).ok();
-    assert_eq!(moto().calls_by(&new.access_key_id), ["GetSessionToken"]);
+    // A user without mfa_serial is looked up for an MFA device before a new session.
+    assert_eq!(
+        moto().calls_by(&new.access_key_id),
+        ["GetCallerIdentity", "ListMFADevices", "GetSessionToken"]
+    );
     assert_eq!(
         home.read_cache("bob")["origin"],
         format!("key:{}", new.access_key_id)

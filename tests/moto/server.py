@@ -32,6 +32,7 @@ Test-control endpoints, JSON in and out, in the spirit of moto's /moto-api/:
   POST /_awsenv/keys/deactivate  {"access_key_id"} -> {}
   GET  /_awsenv/calls            -> [{"action", "access_key_id", "status"}, ...]
   GET  /_awsenv/totp?seed=B32&offset=0 -> {"code"}
+  GET  /_awsenv/mfa-devices      -> [{"serial", "user"}, ...] (user null: not enabled)
 """
 
 import base64
@@ -554,6 +555,16 @@ def deactivate_key(body: dict) -> dict:
     return {}
 
 
+def mfa_devices(_: dict) -> list:
+    # Lets tests see devices that are not enabled for anyone, which IAM's ListMFADevices
+    # never shows: a half-made set-up leaves exactly those behind.
+    iam = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    return [
+        {"serial": serial, "user": device.user.name if device.user else None}
+        for serial, device in iam.virtual_mfa_devices.items()
+    ]
+
+
 def totp_code(query: dict) -> dict:
     return {"code": totp(query["seed"], current_step() + int(query.get("offset", 0)))}
 
@@ -564,6 +575,7 @@ CONTROL_ENDPOINTS = {
     ("POST", "/_awsenv/keys/deactivate"): deactivate_key,
     ("GET", "/_awsenv/calls"): lambda _: list(CALLS),
     ("GET", "/_awsenv/totp"): totp_code,
+    ("GET", "/_awsenv/mfa-devices"): mfa_devices,
 }
 
 

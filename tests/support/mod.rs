@@ -162,6 +162,19 @@ impl Moto {
         self.totp(user.seed.as_deref().expect("user has MFA"), 0)
     }
 
+    /// Every virtual MFA device, as (serial, user name if enabled for one).
+    pub fn mfa_devices(&self) -> Vec<(String, Option<String>)> {
+        let v = self.request("GET", "/_awsenv/mfa-devices", &Value::Null);
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                let user = d["user"].as_str().map(str::to_owned);
+                (d["serial"].as_str().unwrap().to_owned(), user)
+            })
+            .collect()
+    }
+
     /// STS/IAM actions made with `access_key_id`, in order.
     pub fn calls_by(&self, access_key_id: &str) -> Vec<String> {
         let v = self.request("GET", "/_awsenv/calls", &Value::Null);

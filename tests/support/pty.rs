@@ -62,13 +62,21 @@ impl Pty {
         let sink = screen.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
+            // A character may arrive split across two reads: keep its first bytes for the next.
+            let mut pending = Vec::new();
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+                pending.extend_from_slice(&buf[..n]);
+                let valid = match std::str::from_utf8(&pending) {
+                    Ok(_) => pending.len(),
+                    Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                    Err(_) => pending.len(),
+                };
+                let text = String::from_utf8_lossy(&pending[..valid]).into_owned();
+                pending.drain(..valid);
+                sink.lock().unwrap().push_str(&text);
             }
         });
         Pty {

@@ -1,0 +1,305 @@
+//! awsenv-aws: the one process that talks to AWS (STS and IAM). It reads a single request
+//! (JSON) on stdin, makes the call with the credentials it was handed, and writes a single
+//! reply on stdout. Kept apart from `awsenv` so that the SDK, TLS and tokio cost nothing on
+//! any other path. With --debug it logs call names, outcome and timing; never a credential.
+
+use aws_sdk_sts::config::retry::RetryConfig;
+use aws_sdk_sts::config::timeout::TimeoutConfig;
+use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::tls;
+use aws_types::SdkConfig;
+use awsenv::aws::{self, Call, Failure, Issued, Reason, Reply, Request};
+use awsenv::secret::Secret;
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+fn main() {
+    // A panic message could quote a value; say only where it happened.
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map(|l| l.to_string()).unwrap_or_default();
+        eprintln!("awsenv-aws: internal error at {at}; please report it");
+    }));
+    let mut input = Vec::new();
+    let reply = match std::io::stdin().read_to_end(&mut input) {
+        Ok(_) => match serde_json::from_slice::<Request>(&input) {
+            Ok(request) => run(&request),
+            Err(e) => failed(format!("bad request: {e}")),
+        },
+        Err(e) => failed(format!("cannot read request: {e}")),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = serde_json::to_writer(&mut stdout, &reply);
+    let _ = stdout.flush();
+}
+
+fn failed(message: String) -> Reply {
+    Reply::Failed(Failure {
+        reason: Reason::Other,
+        code: None,
+        message,
+    })
+}
+
+fn run(request: &Request) -> Reply {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return failed(format!("cannot start: {e}")),
+    };
+    runtime
+        .block_on(answer(request))
+        .unwrap_or_else(Reply::Failed)
+}
+
+/// The SDK settings for one request, shared by the STS and IAM clients.
+fn sdk_config(request: &Request, creds: &aws::Credentials) -> SdkConfig {
+    let timeout = Duration::from_secs(request.timeout_secs.max(1));
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    let credentials = Credentials::new(
+        &creds.access_key_id,
+        creds.secret_access_key.expose(),
+        creds.session_token.as_ref().map(|t| t.expose().to_owned()),
+        None,
+        "awsenv",
+    );
+    let mut config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(request.region.clone()))
+        .credentials_provider(SharedCredentialsProvider::new(credentials))
+        .http_client(http)
+        // The SDK waits forever by default: an endpoint that never answers must fail fast.
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(timeout.min(Duration::from_secs(3)))
+                .operation_attempt_timeout(timeout)
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(2));
+    if let Some(endpoint) = &request.endpoint {
+        config = config.endpoint_url(endpoint);
+    }
+    config.build()
+}
+
+async fn answer(request: &Request) -> Result<Reply, Failure> {
+    let config = sdk_config(request, &request.credentials);
+    let sts = aws_sdk_sts::Client::new(&config);
+    let iam = aws_sdk_iam::Client::new(&config);
+    let debug = request.debug;
+    Ok(match &request.call {
+        Call::GetSessionToken {
+            duration_seconds,
+            mfa,
+        } => {
+            let mut op = sts
+                .get_session_token()
+                .set_duration_seconds(duration_seconds.map(|d| d as i32));
+            if let Some(mfa) = mfa {
+                op = op.serial_number(&mfa.serial).token_code(&mfa.code);
+            }
+            let out = timed(debug, "sts:GetSessionToken", op.send()).await?;
+            let mut issued = issued(out.credentials)?;
+            // GetSessionToken does not say whose session it is; the new keys can.
+            let creds = aws::Credentials {
+                access_key_id: issued.access_key_id.clone(),
+                secret_access_key: issued.secret_access_key.clone(),
+                session_token: Some(issued.session_token.clone()),
+            };
+            let who = aws_sdk_sts::Client::new(&sdk_config(request, &creds));
+            let send = who.get_caller_identity().send();
+            issued.identity = timed(debug, "sts:GetCallerIdentity", send)
+                .await?
+                .arn
+                .unwrap_or_default();
+            Reply::Issued(issued)
+        }
+        Call::AssumeRole {
+            role_arn,
+            session_name,
+            external_id,
+            duration_seconds,
+            mfa,
+        } => {
+            let mut op = sts
+                .assume_role()
+                .role_arn(role_arn)
+                .role_session_name(session_name)
+                .set_external_id(external_id.clone())
+                .set_duration_seconds(duration_seconds.map(|d| d as i32));
+            if let Some(mfa) = mfa {
+                op = op.serial_number(&mfa.serial).token_code(&mfa.code);
+            }
+            let out = timed(debug, "sts:AssumeRole", op.send()).await?;
+            let mut issued = issued(out.credentials)?;
+            issued.identity = out.assumed_role_user.map(|u| u.arn).unwrap_or_default();
+            Reply::Issued(issued)
+        }
+        Call::GetCallerIdentity => {
+            let send = sts.get_caller_identity().send();
+            let out = timed(debug, "sts:GetCallerIdentity", send).await?;
+            Reply::Identity {
+                arn: out.arn.unwrap_or_default(),
+                account: out.account.unwrap_or_default(),
+            }
+        }
+        Call::ListMfaDevices { user_name } => {
+            let send = iam.list_mfa_devices().user_name(user_name).send();
+            let out = timed(debug, "iam:ListMFADevices", send).await?;
+            Reply::Devices(
+                out.mfa_devices
+                    .into_iter()
+                    .map(|d| d.serial_number)
+                    .collect(),
+            )
+        }
+        Call::CreateVirtualMfaDevice { name } => {
+            let send = iam
+                .create_virtual_mfa_device()
+                .virtual_mfa_device_name(name)
+                .send();
+            let device = timed(debug, "iam:CreateVirtualMFADevice", send)
+                .await?
+                .virtual_mfa_device
+                .ok_or_else(|| other("IAM answered without the device"))?;
+            let seed = device
+                .base32_string_seed
+                .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
+                .ok_or_else(|| other("IAM answered without the device's seed"))?;
+            Reply::Created {
+                serial: device.serial_number,
+                seed: Secret::new(seed),
+            }
+        }
+        Call::EnableMfaDevice {
+            user_name,
+            serial,
+            code1,
+            code2,
+        } => {
+            let send = iam
+                .enable_mfa_device()
+                .user_name(user_name)
+                .serial_number(serial)
+                .authentication_code1(code1)
+                .authentication_code2(code2)
+                .send();
+            timed(debug, "iam:EnableMFADevice", send).await?;
+            Reply::Done
+        }
+        Call::DeactivateMfaDevice { user_name, serial } => {
+            let send = iam
+                .deactivate_mfa_device()
+                .user_name(user_name)
+                .serial_number(serial)
+                .send();
+            timed(debug, "iam:DeactivateMFADevice", send).await?;
+            Reply::Done
+        }
+        Call::DeleteVirtualMfaDevice { serial } => {
+            let send = iam.delete_virtual_mfa_device().serial_number(serial).send();
+            timed(debug, "iam:DeleteVirtualMFADevice", send).await?;
+            Reply::Done
+        }
+    })
+}
+
+fn other(message: &str) -> Failure {
+    Failure {
+        reason: Reason::Other,
+        code: None,
+        message: message.into(),
+    }
+}
+
+fn issued(creds: Option<aws_sdk_sts::types::Credentials>) -> Result<Issued, Failure> {
+    let creds = creds.ok_or_else(|| other("STS answered without credentials"))?;
+    Ok(Issued {
+        access_key_id: creds.access_key_id,
+        secret_access_key: Secret::new(creds.secret_access_key),
+        session_token: Secret::new(creds.session_token),
+        expiration: creds.expiration.secs(),
+        identity: String::new(),
+    })
+}
+
+async fn timed<T, E, R>(
+    debug: bool,
+    name: &str,
+    send: impl std::future::Future<Output = Result<T, SdkError<E, R>>>,
+) -> Result<T, Failure>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let start = Instant::now();
+    let result = send.await.map_err(classify);
+    if debug {
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        let outcome = match &result {
+            Ok(_) => "ok".to_owned(),
+            Err(f) => format!("{:?} {}", f.reason, f.code.as_deref().unwrap_or("")),
+        };
+        eprintln!("awsenv-aws: debug {name} {outcome} in {ms:.1}ms");
+    }
+    result
+}
+
+fn classify<E, R>(err: SdkError<E, R>) -> Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let (reason, message) = match &err {
+        SdkError::TimeoutError(_) => (Reason::Timeout, "no answer in time".to_owned()),
+        SdkError::DispatchFailure(d) if d.is_timeout() => {
+            (Reason::Timeout, "no answer in time".to_owned())
+        }
+        SdkError::DispatchFailure(_) => (Reason::Unreachable, root_cause(&err)),
+        SdkError::ServiceError(_) => {
+            let code = err.code().unwrap_or("");
+            let message = err.message().unwrap_or("").to_owned();
+            let reason = match code {
+                "InvalidClientTokenId"
+                | "SignatureDoesNotMatch"
+                | "UnrecognizedClientException"
+                | "InvalidAccessKeyId" => Reason::BadCredentials,
+                "ExpiredToken" | "ExpiredTokenException" => Reason::ExpiredCredentials,
+                "AccessDenied" if message.contains("MultiFactorAuthentication") => {
+                    Reason::MfaRejected
+                }
+                "InvalidAuthenticationCode" => Reason::MfaRejected,
+                "AccessDenied"
+                | "ValidationError"
+                | "RegionDisabledException"
+                | "EntityAlreadyExists"
+                | "NoSuchEntity"
+                | "LimitExceeded"
+                | "DeleteConflict" => Reason::Denied,
+                _ => Reason::Other,
+            };
+            (reason, message)
+        }
+        _ => (Reason::Other, root_cause(&err)),
+    };
+    Failure {
+        reason,
+        code: err.code().map(str::to_owned),
+        message,
+    }
+}
+
+/// The innermost error says what actually happened ("Connection refused").
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}

@@ -1,0 +1,202 @@
+//! Edits one key of one profile in an AWS shared file (`mfa_serial` in ~/.aws/config), the way
+//! a careful person would: only that key's line changes. Every other byte stays as it was:
+//! comments, order, blank lines, unknown keys, line endings. The new file replaces the old by
+//! rename, with the old file's mode, and a symlinked file is edited where it points.
+
+use crate::error::{Result, fail};
+use crate::profile::section_profile;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+/// Sets (`Some`) or removes (`None`) `key` in the profile `name` of the config file at `path`.
+/// A missing profile section is appended; a missing file is created (mode 0600).
+pub fn set_in_file(path: &Path, name: &str, key: &str, value: Option<&str>) -> Result<()> {
+    let display = path.display();
+    // A symlinked config (dotfiles) is edited where it points, not replaced by a plain file.
+    let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let (text, mode) = match fs::read(&target) {
+        Ok(bytes) => {
+            let text = String::from_utf8(bytes)
+                .map_err(|_| fail!(Config, "{display} is not UTF-8 text; edit it by hand"))?;
+            let mode = fs::metadata(&target).map_or(0o600, |m| m.permissions().mode() & 0o7777);
+            (text, mode)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), 0o600),
+        Err(e) => return Err(fail!(Config, "cannot read {display}: {e}")),
+    };
+    let edited = set(&text, name, key, value);
+    if edited == text {
+        return Ok(());
+    }
+    replace(&target, edited.as_bytes(), mode)
+        .map_err(|e| fail!(Config, "cannot write {display}: {e}"))
+}
+
+fn replace(target: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.awsenv-{}", std::process::id()));
+    let _ = fs::remove_file(&tmp);
+    let written = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        // The umask must not change the mode the user gave the file.
+        file.set_permissions(fs::Permissions::from_mode(mode))?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, target)?;
+        File::open(dir)?.sync_all()
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
+/// The text with `key` set or removed in profile `name` of a config file.
+pub fn set(text: &str, name: &str, key: &str, value: Option<&str>) -> String {
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    fn header(line: &str) -> Option<&str> {
+        let rest = line.trim().strip_prefix('[')?;
+        Some(rest.split(']').next().unwrap_or(""))
+    }
+    let Some(start) = lines
+        .iter()
+        .position(|l| header(l).and_then(section_profile).as_deref() == Some(name))
+    else {
+        let Some(value) = value else {
+            return text.to_owned();
+        };
+        let mut out = text.to_owned();
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push_str(newline);
+        }
+        if !out.is_empty() {
+            out.push_str(newline);
+        }
+        let section = if name == "default" {
+            "[default]".to_owned()
+        } else {
+            format!("[profile {name}]")
+        };
+        out.push_str(&format!("{section}{newline}{key} = {value}{newline}"));
+        return out;
+    };
+    let end = lines[start + 1..]
+        .iter()
+        .position(|l| header(l).is_some())
+        .map_or(lines.len(), |i| start + 1 + i);
+    let is_key = |line: &str| {
+        let trimmed = line.trim_start();
+        !line.starts_with([' ', '\t'])
+            && !trimmed.starts_with(['#', ';'])
+            && trimmed
+                .find(['=', ':'])
+                .is_some_and(|at| trimmed[..at].trim().eq_ignore_ascii_case(key))
+    };
+    let matches: Vec<usize> = (start + 1..end).filter(|&i| is_key(lines[i])).collect();
+
+    let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    match (value, matches.last()) {
+        // Replace the value of the occurrence that counts (the last), keeping `key = ` as
+        // written and the line's own ending.
+        (Some(value), Some(&at)) => {
+            let line = lines[at];
+            let body = line.trim_end_matches(['\r', '\n']);
+            let ending = &line[body.len()..];
+            let sep = body.find(['=', ':']).expect("a key line has a separator");
+            let after = &body[sep + 1..];
+            let spaces = after.len() - after.trim_start().len();
+            out[at] = format!("{}{value}{ending}", &body[..sep + 1 + spaces]);
+        }
+        // After the section's last setting, so its trailing blank lines and comments stay
+        // where they are.
+        (Some(value), None) => {
+            let last = (start + 1..end)
+                .rev()
+                .find(|&i| {
+                    let t = lines[i].trim();
+                    !t.is_empty() && !t.starts_with(['#', ';'])
+                })
+                .unwrap_or(start);
+            if !out[last].ends_with('\n') {
+                out[last].push_str(newline);
+            }
+            out.insert(last + 1, format!("{key} = {value}{newline}"));
+        }
+        (None, _) => {
+            for &at in matches.iter().rev() {
+                out.remove(at);
+            }
+        }
+    }
+    out.concat()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each case under tests/golden/config_edit/ is NAME.before, NAME.after, and NAME.edit
+    /// holding `profile|key|value` (no value: remove).
+    #[test]
+    fn edits_match_the_golden_files() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/config_edit");
+        let mut cases = 0;
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "edit") {
+                continue;
+            }
+            cases += 1;
+            let edit = fs::read_to_string(&path).unwrap();
+            let mut words = edit.trim_end_matches('\n').splitn(3, '|');
+            let (name, key, value) = (words.next().unwrap(), words.next().unwrap(), words.next());
+            let before = fs::read_to_string(path.with_extension("before")).unwrap();
+            let after = fs::read_to_string(path.with_extension("after")).unwrap();
+            assert_eq!(set(&before, name, key, value), after, "{}", path.display());
+        }
+        assert!(cases >= 8, "golden cases found: {cases}");
+    }
+
+    #[test]
+    fn a_file_edit_keeps_mode_and_symlink() {
+        let dir = std::env::temp_dir().join(format!("awsenv-edit-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let real = dir.join("real-config");
+        fs::write(&real, "[profile a]\nregion = x\n").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.join("config");
+        let _ = fs::remove_file(&link);
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        set_in_file(&link, "a", "mfa_serial", Some("arn:aws:iam::1:mfa/a")).unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            fs::read_to_string(&real).unwrap(),
+            "[profile a]\nregion = x\nmfa_serial = arn:aws:iam::1:mfa/a\n"
+        );
+        assert_eq!(
+            fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        let fresh = dir.join("new-config");
+        set_in_file(&fresh, "b", "k", Some("v")).unwrap();
+        assert_eq!(fs::read_to_string(&fresh).unwrap(), "[profile b]\nk = v\n");
+        assert_eq!(
+            fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}
