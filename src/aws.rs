@@ -9,7 +9,6 @@ use crate::profile::{Account, Keys};
 use crate::secret::{Secret, redact};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
-use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
@@ -259,9 +258,6 @@ fn spawn(request: &Request) -> Result<Reply> {
     let out = child
         .wait_with_output()
         .map_err(|e| fail!(Failure, "awsenv-aws: {e}"))?;
-    if out.status.signal() == Some(nix::libc::SIGINT) {
-        return Err(fail!(Interrupted, "interrupted; nothing was changed"));
-    }
     serde_json::from_slice(&out.stdout).map_err(|_| {
         fail!(
             Failure,

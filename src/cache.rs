@@ -7,7 +7,7 @@
 
 use crate::error::{Result, fail};
 use crate::session::{self, Session};
-use nix::libc::O_NOFOLLOW;
+use nix::libc::{O_NOFOLLOW, O_NONBLOCK};
 use std::fs::{self, DirBuilder, File, OpenOptions, TryLockError};
 use std::io::{Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
@@ -37,10 +37,7 @@ impl Cache {
         // XDG says a relative XDG_CACHE_HOME is invalid and must be ignored.
         let base = match std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
             Some(p) if p.is_absolute() => p,
-            _ => std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .unwrap_or_default()
-                .join(".cache"),
+            _ => crate::profile::home().join(".cache"),
         };
         Cache {
             dir: base.join("awsenv"),
@@ -53,9 +50,10 @@ impl Cache {
 
     pub fn read(&self, account: &str) -> Lookup {
         let path = self.file(account);
+        // O_NONBLOCK: a FIFO planted where a session file should be must not hang the hook.
         let mut file = match OpenOptions::new()
             .read(true)
-            .custom_flags(O_NOFOLLOW)
+            .custom_flags(O_NOFOLLOW | O_NONBLOCK)
             .open(&path)
         {
             Ok(f) => f,
@@ -217,12 +215,14 @@ fn parse(text: &str, account: &str) -> Lookup {
     }
 }
 
-/// Account names are untrusted and may hold any character; file names keep `[A-Za-z0-9_.-]`
-/// (no leading dot) and percent-encode the rest, so every name maps to one safe file.
+/// Account names are untrusted and may hold any character; file names keep `[a-z0-9_.-]`
+/// (no leading dot) and percent-encode the rest, so every name maps to one safe file, also
+/// where the file system ignores case (`Prod` and `prod` are two accounts).
 fn encode(account: &str) -> String {
     let mut out = String::with_capacity(account.len());
     for (i, b) in account.bytes().enumerate() {
-        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || (b == b'.' && i > 0) {
+        let plain = b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_';
+        if plain || (b == b'.' && i > 0) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -259,19 +259,22 @@ mod tests {
             "work-admin.v2",
             ".hidden",
             "../etc/passwd",
+            "Prod",
             "a b/c%",
             "ü",
         ] {
             let enc = encode(name);
             assert!(!enc.starts_with('.'), "{enc}");
             assert!(
-                enc.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.%".contains(&b)),
+                enc.bytes().all(|b| b.is_ascii_lowercase()
+                    || b.is_ascii_digit()
+                    || b"-_.%ABCDEF".contains(&b)),
                 "{enc}"
             );
             assert_eq!(decode(&enc).as_deref(), Some(name));
         }
         assert_eq!(encode("personal"), "personal");
+        assert_ne!(encode("Prod").to_lowercase(), encode("prod"));
     }
 
     #[test]

@@ -8,6 +8,8 @@ use std::fmt;
 pub enum Kind {
     /// Anything unexpected: an I/O error, a bug.
     Failure,
+    /// A command used in a way that cannot work (as clap's own usage errors).
+    Usage,
     /// The AWS config names no such account, or the account is not usable as written.
     Config,
     /// The long-term keys behind an account are missing, or AWS rejected them.
@@ -31,6 +33,7 @@ impl Kind {
     pub fn exit_code(self) -> i32 {
         match self {
             Kind::Failure => 1,
+            Kind::Usage => 2,
             Kind::Config => 3,
             Kind::Credentials => 4,
             Kind::Mfa => 5,
@@ -49,7 +52,7 @@ pub const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0    success
   1    unexpected failure (I/O error, bug)
-  2    invalid command line
+  2    invalid command line, or shell code asked for on a terminal
   3    unknown account or unusable AWS config
   4    base keys missing, or rejected by AWS
   5    MFA code missing or rejected

@@ -35,7 +35,10 @@ pub fn main() -> i32 {
         return finish(cmd::hook(shell, segment));
     }
     cmd::completions::answer_if_asked();
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(e),
+    };
     if cli.debug {
         debug::enable();
     }
@@ -55,6 +58,20 @@ fn hook_args() -> Option<(shell::Shell, bool)> {
         (Some(flag), None) if flag == "--segment" => Some((shell, true)),
         _ => None,
     }
+}
+
+/// clap prints help on stdout; but the shell integration evaluates what switch, mfa and
+/// clear print, so their help goes to stderr, where it is read and not run.
+fn clap_exit(e: clap::Error) -> i32 {
+    let first_word = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let evaluated = matches!(first_word.as_deref(), Some("switch" | "mfa" | "clear"));
+    let text = e.render().to_string();
+    if e.use_stderr() || evaluated {
+        eprint!("{text}");
+    } else {
+        ui::out(&text);
+    }
+    e.exit_code()
 }
 
 fn finish(result: error::Result<()>) -> i32 {

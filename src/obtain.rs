@@ -136,9 +136,12 @@ impl Broker<'_> {
         duration: Option<u32>,
         serial: Option<&str>,
     ) -> Result<Obtained> {
-        if !self.options.force
-            && let Some(session) = self.cached(account, serial)
-        {
+        let fresh = || {
+            (!self.options.force)
+                .then(|| self.cached(account, serial))
+                .flatten()
+        };
+        if let Some(session) = fresh() {
             return Ok(Obtained {
                 session,
                 cached: true,
@@ -146,9 +149,7 @@ impl Broker<'_> {
         }
         let lock = self.cache.lock(&account.name)?;
         // Whoever held the lock may just have made the session this process needs.
-        if !self.options.force
-            && let Some(session) = self.cached(account, serial)
-        {
+        if let Some(session) = fresh() {
             return Ok(Obtained {
                 session,
                 cached: true,

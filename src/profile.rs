@@ -16,11 +16,21 @@ pub struct Files {
     pub credentials: PathBuf,
 }
 
+/// `$HOME`, or the home of the user's passwd entry when HOME is unset or relative (sudo -E,
+/// cron): a relative home would make every path depend on the working directory.
+pub fn home() -> PathBuf {
+    match std::env::var_os("HOME").map(PathBuf::from) {
+        Some(home) if home.is_absolute() => home,
+        _ => nix::unistd::User::from_uid(nix::unistd::geteuid())
+            .ok()
+            .flatten()
+            .map_or_else(|| PathBuf::from("/"), |user| user.dir),
+    }
+}
+
 impl Files {
     pub fn from_env() -> Files {
-        let home = std::env::var_os("HOME")
-            .map(PathBuf::from)
-            .unwrap_or_default();
+        let home = home();
         let pick = |var: &str, default: &str| match std::env::var(var) {
             Ok(p) if !p.is_empty() => expand_tilde(&p, &home),
             _ => home.join(".aws").join(default),

@@ -94,9 +94,8 @@ impl Shell {
 
     fn unset_local(self, name: &str) -> String {
         match self {
-            Shell::Powershell => {
-                format!("Remove-Variable -Scope Global -ErrorAction Ignore -Name {name};")
-            }
+            // Kept, as $null: under Set-StrictMode a removed variable is an error to read.
+            Shell::Powershell => format!("$global:{name} = $null;"),
             _ => self.unset(name),
         }
     }
@@ -141,8 +140,7 @@ mod tests {
         assert_eq!(
             Shell::Powershell.render(&changes),
             "$Env:AWS_REGION = 'eu-west-1';\nRemove-Item -ErrorAction Ignore Env:AWS_PROFILE;\n\
-             $global:__awsenv_next = '42';\n\
-             Remove-Variable -Scope Global -ErrorAction Ignore -Name __awsenv_file;\n"
+             $global:__awsenv_next = '42';\n$global:__awsenv_file = $null;\n"
         );
     }
 

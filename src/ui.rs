@@ -4,6 +4,19 @@
 
 use std::io::Write;
 
+/// Everything awsenv prints on stdout goes through here. A reader that stops early
+/// (`awsenv list | head -1`) ends the program quietly, as it would a filter.
+pub fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        std::process::exit(0);
+    }
+}
+
 pub fn say(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "awsenv: {}", printable(line));
 }

@@ -50,6 +50,11 @@ fn saved_name(var: &str) -> String {
     format!("{SAVED_PREFIX}{var}")
 }
 
+/// The variables that keep what activation replaced (the user's own keys, perhaps).
+pub fn is_saved(name: &str) -> bool {
+    name.starts_with(SAVED_PREFIX)
+}
+
 /// The changes that make `session` this shell's credentials. `env` reads the shell's current
 /// environment (the process's own, in practice).
 pub fn activate(

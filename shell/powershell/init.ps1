@@ -10,15 +10,26 @@
 $global:__awsenv_bin = (Get-Command -Name awsenv -CommandType Application -ErrorAction Stop |
     Select-Object -First 1).Source
 
+# Defined from the start, so that Set-StrictMode finds them on the first prompt.
+foreach ($name in '__awsenv_exp', '__awsenv_next', '__awsenv_margin', '__awsenv_file', 'AWSENV_PROMPT') {
+    if (-not (Test-Path "Variable:global:$name")) { Set-Variable -Scope Global -Name $name -Value $null }
+}
+
 # switch, mfa and clear print code for this session to evaluate; the rest run as they are.
 function global:awsenv {
+    # A completion request (COMPLETE set): PowerShell drops the `--` that its registration
+    # passes when a function is in the way, so put it back.
+    if ($env:COMPLETE) {
+        & $global:__awsenv_bin '--' @args
+        return
+    }
     $word = $args | Where-Object { "$_" -notlike '-*' } | Select-Object -First 1
     if ($word -in 'switch', 'mfa', 'clear') {
         $previous = $env:AWSENV_SHELL
         $env:AWSENV_SHELL = 'powershell'
         try {
             $code = & $global:__awsenv_bin @args | Out-String
-            if ($LASTEXITCODE -eq 0) { Invoke-Expression $code }
+            if ($LASTEXITCODE -eq 0 -and $code.Trim()) { Invoke-Expression $code }
         } finally {
             $env:AWSENV_SHELL = $previous
         }

@@ -39,7 +39,7 @@ pub fn registration(shell: Shell) -> String {
 }
 
 pub fn run(shell: Shell) -> Result<()> {
-    print!("{}", registration(shell));
+    crate::ui::out(&registration(shell));
     Ok(())
 }
 

@@ -31,8 +31,16 @@ pub fn run(account: &str, args: &SessionArgs, command: &[OsString]) -> Result<()
     let (program, rest) = command.split_first().expect("clap requires a command");
     let mut child = Command::new(program);
     child.args(rest);
+    // What a shell saved to restore later (the user's long-term keys, perhaps) is none of
+    // the command's business.
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(vars::is_saved) {
+            child.env_remove(name);
+        }
+    }
     for change in vars::activate(&got.session, account.region.as_deref(), env) {
         match change {
+            Change::Set(name, _) if vars::is_saved(&name) => &mut child,
             Change::Set(name, value) => child.env(name, value),
             Change::Unset(name) => child.env_remove(name),
             // The prompt hook's state means nothing to a command.

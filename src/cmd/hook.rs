@@ -11,7 +11,7 @@ use crate::clock;
 use crate::error::Result;
 use crate::obtain;
 use crate::shell::{Change, Shell};
-use crate::ui::say;
+use crate::ui::{self, say};
 use crate::vars;
 
 pub fn run(shell: Shell, with_segment: bool) -> Result<()> {
@@ -34,12 +34,13 @@ pub fn run(shell: Shell, with_segment: bool) -> Result<()> {
             say(&format!(
                 "{account}: cached session removed by awsenv logout; this shell is cleared"
             ));
-            print!("{}", shell.render(&vars::clear(env)));
+            ui::out(&shell.render(&vars::clear(env)));
             return Ok(());
         }
+        // switch and list say why a cache file is unusable; the hook would say it at every
+        // prompt that calls it.
         Lookup::Ignored(reason) => {
-            let path = cache.file(&account);
-            say(&format!("ignoring {}: {reason}", path.display()));
+            crate::debug!("ignoring the cache file of {account}: {reason}");
             None
         }
         Lookup::Found(session) => Some(session),
@@ -82,6 +83,6 @@ pub fn run(shell: Shell, with_segment: bool) -> Result<()> {
         let text = prompt::paint(&segment, flavor, prompt::colors());
         changes.push(Change::Local(vars::PROMPT.into(), text));
     }
-    print!("{}", shell.render(&changes));
+    ui::out(&shell.render(&changes));
     Ok(())
 }

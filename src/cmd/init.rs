@@ -5,6 +5,7 @@
 use super::completions;
 use crate::error::Result;
 use crate::shell::{Change, Shell};
+use crate::ui;
 
 pub fn run(shell: Shell, prompt: bool, aws_wrapper: bool) -> Result<()> {
     let flag = |name: &str, on: bool| Change::Local(name.into(), u8::from(on).to_string());
@@ -12,11 +13,8 @@ pub fn run(shell: Shell, prompt: bool, aws_wrapper: bool) -> Result<()> {
         flag("__awsenv_opt_prompt", prompt),
         flag("__awsenv_opt_aws", aws_wrapper),
     ];
-    print!("{}", shell.render(&options));
-    print!(
-        "{}",
-        script(shell).replacen(COMPLETIONS, &completions::registration(shell), 1)
-    );
+    ui::out(&shell.render(&options));
+    ui::out(&script(shell).replacen(COMPLETIONS, &completions::registration(shell), 1));
     Ok(())
 }
 

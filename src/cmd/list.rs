@@ -5,7 +5,7 @@ use crate::clock;
 use crate::error::Result;
 use crate::obtain;
 use crate::profile::{Files, Profiles, Source};
-use crate::ui::{printable, say};
+use crate::ui::{self, printable, say};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -66,10 +66,8 @@ pub fn run(json: bool) -> Result<()> {
         .collect();
 
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rows).expect("rows serialize")
-        );
+        let json = serde_json::to_string_pretty(&rows).expect("rows serialize");
+        ui::out(&format!("{json}\n"));
         return Ok(());
     }
     if rows.is_empty() {
@@ -111,8 +109,8 @@ pub fn run(json: bool) -> Result<()> {
         })
         .collect();
     for row in std::iter::once(&header).chain(&table) {
-        println!(
-            "{:w0$}  {:w1$}  {:w2$}  {}",
+        ui::out(&format!(
+            "{:w0$}  {:w1$}  {:w2$}  {}\n",
             row[0],
             row[1],
             row[2],
@@ -120,7 +118,7 @@ pub fn run(json: bool) -> Result<()> {
             w0 = widths[0],
             w1 = widths[1],
             w2 = widths[2]
-        );
+        ));
     }
     Ok(())
 }

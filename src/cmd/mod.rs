@@ -12,11 +12,15 @@ mod prompt;
 mod switch;
 
 use crate::cli::{Command, MfaDevice};
-use crate::error::Result;
+use crate::error::{Result, fail};
 use crate::shell::Shell;
 use crate::vars;
+use std::io::IsTerminal;
 
 pub fn run(command: Command) -> Result<()> {
+    if let Command::Switch { .. } | Command::Mfa { .. } | Command::Clear { .. } = command {
+        code_for_a_shell()?;
+    }
     match command {
         Command::Switch {
             account,
@@ -61,11 +65,24 @@ pub fn run(command: Command) -> Result<()> {
 
 pub use hook::run as hook;
 
+/// switch, mfa and clear print shell code holding the session's secrets: for a shell to run,
+/// never for a terminal to show (or a scrollback to keep). Checked before any MFA prompt.
+fn code_for_a_shell() -> Result<()> {
+    if std::io::stdout().is_terminal() {
+        return Err(fail!(
+            Usage,
+            "this prints shell code with your credentials in it, for your shell to run: set up \
+             the shell integration (awsenv init --help), or run eval \"$(awsenv ...)\""
+        ));
+    }
+    Ok(())
+}
+
 /// The process environment, as the shell that started awsenv exported it.
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
 fn clear(shell: Shell) {
-    print!("{}", shell.render(&vars::clear(env)));
+    crate::ui::out(&shell.render(&vars::clear(env)));
 }

@@ -5,7 +5,7 @@ use super::env;
 use crate::clock;
 use crate::error::Result;
 use crate::session::Kind;
-use crate::ui::printable;
+use crate::ui::{self, printable};
 use crate::vars;
 
 pub fn run(json: bool) -> Result<()> {
@@ -30,18 +30,15 @@ pub fn run(json: bool) -> Result<()> {
             "expiration": expiration,
             "seconds_left": left,
         });
-        println!("{value}");
+        ui::out(&format!("{value}\n"));
         return Ok(());
     }
     let Some(account) = account else {
-        println!(
-            "{}",
-            if credentials {
-                "AWS credentials are set, but not by awsenv"
-            } else {
-                "No credentials set"
-            }
-        );
+        ui::out(if credentials {
+            "AWS credentials are set, but not by awsenv\n"
+        } else {
+            "No credentials set\n"
+        });
         return Ok(());
     };
     let dash = || "-".to_owned();
@@ -59,13 +56,12 @@ pub fn run(json: bool) -> Result<()> {
         ),
         None => dash(),
     };
-    println!("account   {}", printable(&account));
-    println!("kind      {}", kind.map_or("-", Kind::describe));
-    println!(
-        "identity  {}",
-        identity.map_or_else(dash, |i| printable(&i))
-    );
-    println!("region    {}", region.map_or_else(dash, |r| printable(&r)));
-    println!("expires   {status}");
+    ui::out(&format!(
+        "account   {}\nkind      {}\nidentity  {}\nregion    {}\nexpires   {status}\n",
+        printable(&account),
+        kind.map_or("-", Kind::describe),
+        identity.map_or_else(dash, |i| printable(&i)),
+        region.map_or_else(dash, |r| printable(&r)),
+    ));
     Ok(())
 }

@@ -103,7 +103,7 @@ pub fn current(flavor: Flavor) -> Option<String> {
 
 pub fn run() -> Result<()> {
     if let Some(segment) = current(Flavor::Ansi) {
-        println!("{segment}");
+        crate::ui::out(&format!("{segment}\n"));
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::error::{Result, fail};
 use crate::obtain::{self, Options};
 use crate::profile::{Files, Profiles};
 use crate::shell::Shell;
-use crate::ui::say;
+use crate::ui::{self, say};
 use crate::vars;
 
 pub fn run(account: &str, shell: Shell, args: &SessionArgs, force: bool) -> Result<()> {
@@ -31,7 +31,7 @@ pub fn run(account: &str, shell: Shell, args: &SessionArgs, force: bool) -> Resu
         &cache.file(&account.name),
         clock::now(),
     ));
-    print!("{}", shell.render(&changes));
+    ui::out(&shell.render(&changes));
     Ok(())
 }
 

@@ -133,3 +133,34 @@ fn account_names_with_any_characters_get_safe_cache_files() {
         listed.stdout
     );
 }
+
+#[test]
+fn a_fifo_in_the_cache_never_blocks_and_the_hook_stays_silent() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    home.run(&["switch", "bob"]).ok();
+    let path = home.cache_file("bob");
+    std::fs::remove_file(&path).unwrap();
+    nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+    let start = std::time::Instant::now();
+    let out = home
+        .awsenv(&["hook", "bash"])
+        .env("AWSENV_ACCOUNT", "bob")
+        .env("AWS_ACCESS_KEY_ID", "ASIAWHATEVER")
+        .env("AWS_CREDENTIAL_EXPIRATION", crate::support::time_in(3600))
+        .output()
+        .unwrap();
+    let out = home.output(out, true).ok();
+    assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(
+        out.stderr, "",
+        "the hook leaves unusable files to switch and list"
+    );
+    let out = home.run(&["switch", "bob"]).ok();
+    assert!(
+        out.stderr.contains("it is not a regular file"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(home.read_cache("bob")["account"], "bob");
+}

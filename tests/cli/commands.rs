@@ -401,3 +401,72 @@ fn the_powershell_integration_renders_whole() {
         assert!(line.ends_with("';") || line.ends_with(';'), "{line}");
     }
 }
+
+#[test]
+fn shell_code_is_never_printed_to_a_terminal() {
+    let home = Home::new();
+    let alice = moto().user(true);
+    home.user_account("alice", &alice);
+    for args in [&["switch", "alice"][..], &["mfa", "alice"], &["clear"]] {
+        // stdout is the terminal itself: `awsenv switch` typed without the integration.
+        let mut terminal = crate::support::pty::Pty::attached(home.awsenv(args));
+        terminal.wait_for("this prints shell code with your credentials in it");
+        let status = terminal.output().status;
+        assert_eq!(status.code(), Some(2), "{args:?}");
+        assert!(
+            !terminal.screen().contains("MFA code for"),
+            "refused before any prompt"
+        );
+    }
+    assert!(moto().calls_by(&alice.access_key_id).is_empty());
+}
+
+#[test]
+fn help_for_evaluated_commands_goes_to_stderr() {
+    let home = Home::new();
+    let out = home
+        .bash(r#"eval "$(awsenv init bash)"; awsenv switch --help; echo "status=$?""#)
+        .ok();
+    assert_eq!(out.stdout, "status=0\n");
+    assert!(
+        out.stderr.contains("Usage: awsenv switch"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("command not found"), "{}", out.stderr);
+    let out = home.run(&["--help"]).ok();
+    assert!(
+        out.stdout.starts_with("Keeps temporary AWS credentials"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn exec_gives_the_command_no_saved_values() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    let out = home
+        .bash(
+            r#"export AWS_SECRET_ACCESS_KEY=my-long-term-secret
+            eval "$(awsenv switch bob)"
+            awsenv exec bob -- env"#,
+        )
+        .ok();
+    assert!(!out.stdout.contains("AWSENV_SAVED_"), "{}", out.stdout);
+    assert!(!out.stdout.contains("my-long-term-secret"));
+    assert!(out.stdout.contains("AWSENV_ACCOUNT=bob"));
+}
+
+#[test]
+fn a_reader_that_stops_early_is_no_error() {
+    let home = Home::new();
+    let out = home
+        .bash(
+            r#"(sleep 0.3; exec awsenv init bash) | (exec 0<&-; sleep 1)
+            echo "status=${PIPESTATUS[0]}""#,
+        )
+        .ok();
+    assert_eq!(out.stdout, "status=0\n");
+    assert_eq!(out.stderr, "", "no internal error");
+}

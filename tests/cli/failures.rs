@@ -223,7 +223,7 @@ fn ctrl_c_at_the_mfa_prompt_cancels_cleanly() {
     ));
     terminal.send("12");
     terminal.send("\x03");
-    let out = home.output(terminal.child.wait_with_output().unwrap(), true);
+    let out = home.output(terminal.output(), true);
     let out = out.fails(INTERRUPTED);
     assert_eq!(
         one_line(&out),
@@ -246,7 +246,7 @@ fn the_prompt_asks_again_for_a_malformed_code() {
     terminal.expect("An MFA code is the 6 digits your device shows.");
     terminal.send(&format!("{}\n", moto().code(&alice)));
     let out = home
-        .output(terminal.child.wait_with_output().unwrap(), false)
+        .output(terminal.output(), false)
         .ok();
     assert!(out.stdout.contains("export AWS_ACCESS_KEY_ID="));
 }

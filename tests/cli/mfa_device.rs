@@ -158,7 +158,7 @@ fn setup_then_remove_from_the_terminal() {
     terminal.wait_for("Next code (wait for it to change): ");
     terminal.send(&format!("{}\n", moto().totp(&seed, 1)));
     let out = home
-        .output(terminal.child.wait_with_output().unwrap(), true)
+        .output(terminal.output(), true)
         .ok();
     let serial = format!("arn:aws:iam::123456789012:mfa/{}", carol.name);
     assert!(
@@ -230,7 +230,7 @@ fn the_qr_file_can_be_svg() {
         start_setup(&home, &dave, &["dave", "--qr-file", svg.to_str().unwrap()]);
     assert_eq!(decode(&rows_from_svg(&svg)), expected_uri(&dave, &seed));
     terminal.send("\x03");
-    let out = home.output(terminal.child.wait_with_output().unwrap(), true);
+    let out = home.output(terminal.output(), true);
     out.fails(130);
 }
 
@@ -276,7 +276,7 @@ fn wrong_codes_leave_no_device_behind() {
     terminal.wait_for("Next code");
     terminal.send("333333\n");
     let out = home
-        .output(terminal.child.wait_with_output().unwrap(), true)
+        .output(terminal.output(), true)
         .fails(5);
     assert!(
         out.stderr.contains("; the new device was removed"),
@@ -305,7 +305,7 @@ fn a_config_that_cannot_be_written_leaves_no_device_behind() {
     terminal.wait_for("Next code");
     terminal.send(&format!("{}\n", moto().totp(&seed, 1)));
     let out = home
-        .output(terminal.child.wait_with_output().unwrap(), true)
+        .output(terminal.output(), true)
         .fails(3);
     assert!(out.stderr.contains("cannot write"), "{}", out.stderr);
     assert!(
@@ -327,7 +327,7 @@ fn ctrl_c_during_setup_leaves_no_device_behind() {
     let (mut terminal, _) = start_setup(&home, &gina, &["gina"]);
     terminal.send("\x03");
     let out = home
-        .output(terminal.child.wait_with_output().unwrap(), true)
+        .output(terminal.output(), true)
         .fails(130);
     assert!(
         out.stderr.contains("the new device was removed"),

@@ -155,7 +155,7 @@ fn a_terminal_waiting_on_another_uses_its_session_without_asking() {
     terminal_a.send(&format!("{}\n", moto().code(&alice)));
 
     let a = home
-        .output(terminal_a.child.wait_with_output().unwrap(), false)
+        .output(terminal_a.output(), false)
         .ok();
     assert!(a.stderr.contains("alice: new MFA session"), "{}", a.stderr);
     let b_status = second.wait().unwrap();

@@ -370,7 +370,8 @@ impl Home {
     /// secret belongs) for every secret seen so far.
     pub fn output(&self, out: Output, check_stdout: bool) -> Out {
         if let Ok(entries) = std::fs::read_dir(self.cache_dir()) {
-            for entry in entries.flatten() {
+            // Regular files only: a test may plant a FIFO there, and reading it would block.
+            for entry in entries.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_file())) {
                 if let Ok(text) = std::fs::read_to_string(entry.path())
                     && let Ok(v) = serde_json::from_str::<Value>(&text)
                 {

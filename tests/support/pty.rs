@@ -15,7 +15,18 @@ pub struct Pty {
     screen: Arc<Mutex<String>>,
     /// How much of the screen `wait_for` has consumed.
     seen: usize,
-    pub child: Child,
+    child: Option<Child>,
+}
+
+impl Drop for Pty {
+    /// A test that ends (or fails) must not leave its shell running: the reader thread keeps
+    /// the master open, so the shell would never see a hangup.
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 impl Pty {
@@ -83,8 +94,14 @@ impl Pty {
             master,
             screen,
             seen: 0,
-            child,
+            child: Some(child),
         }
+    }
+
+    /// Waits for the program to end; its output, where stdout and stderr were piped.
+    pub fn output(&mut self) -> std::process::Output {
+        let child = self.child.take().expect("the program is still ours");
+        child.wait_with_output().unwrap()
     }
 
     pub fn screen(&self) -> String {
