@@ -67,6 +67,16 @@ pub enum Command {
         #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<OsString>,
     },
+    /// Print an account's session for other tools: a shell's syntax, a .env file, Windows
+    /// cmd, or JSON for a profile's credential_process
+    Export {
+        #[arg(add = ArgValueCandidates::new(accounts))]
+        account: String,
+        #[arg(long, value_enum, default_value = "env")]
+        format: Format,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
     /// List the accounts of the AWS config with their kind and any cached session
     List {
         #[arg(long)]
@@ -133,6 +143,22 @@ pub enum MfaDevice {
         #[arg(long, env = "AWSENV_MFA_CODE", hide_env_values = true)]
         code: Option<String>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// NAME=value lines
+    Env,
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    /// Windows cmd.exe: set "NAME=value"
+    Cmd,
+    /// The AWS CLI's credential_process schema (Version 1)
+    Json,
+    /// NAME=value, quoted where needed
+    Dotenv,
 }
 
 #[derive(Debug, Args)]

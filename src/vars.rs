@@ -94,9 +94,8 @@ pub fn activate(
     changes
 }
 
-/// The changes that give a session's credentials to a shell that already has the account
-/// selected (a session another terminal made); region and saved values stay as they are.
-pub fn refresh(session: &Session) -> Vec<Change> {
+/// The session in the credential variables every AWS tool reads.
+pub fn credentials(session: &Session) -> Vec<(&'static str, String)> {
     let token = session.session_token.expose();
     let values = [
         session.access_key_id.as_str(),
@@ -105,10 +104,27 @@ pub fn refresh(session: &Session) -> Vec<Change> {
         token,
         session.expiration.as_str(),
     ];
-    let mut changes: Vec<Change> = CREDENTIALS
+    CREDENTIALS
         .into_iter()
-        .zip(values)
-        .map(|(var, value)| Change::Set(var.into(), value.into()))
+        .zip(values.map(str::to_owned))
+        .collect()
+}
+
+/// The credential variables and, if the account has one, the region: what `export` gives.
+pub fn exported(session: &Session, region: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut vars = credentials(session);
+    if let Some(region) = region {
+        vars.extend(REGION.map(|var| (var, region.to_owned())));
+    }
+    vars
+}
+
+/// The changes that give a session's credentials to a shell that already has the account
+/// selected (a session another terminal made); region and saved values stay as they are.
+pub fn refresh(session: &Session) -> Vec<Change> {
+    let mut changes: Vec<Change> = credentials(session)
+        .into_iter()
+        .map(|(var, value)| Change::Set(var.into(), value))
         .collect();
     changes.push(Change::Set(KIND.into(), session.kind.as_str().into()));
     changes.push(Change::Set(IDENTITY.into(), session.identity.clone()));

@@ -3,11 +3,8 @@
 //! status are the command's own.
 
 use super::env;
-use crate::cache::Cache;
 use crate::cli::SessionArgs;
 use crate::error::{Result, fail};
-use crate::obtain::{self, Options};
-use crate::profile::{Files, Profiles};
 use crate::shell::Change;
 use crate::ui::say;
 use crate::vars;
@@ -16,15 +13,7 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 pub fn run(account: &str, args: &SessionArgs, command: &[OsString]) -> Result<()> {
-    let profiles = Profiles::load(Files::from_env())?;
-    let account = profiles.account(account)?;
-    let options = Options {
-        duration: args.duration,
-        force: false,
-        code: args.code.as_deref(),
-        save: args.save,
-    };
-    let got = obtain::session(&account, &Cache::from_env(), &options)?;
+    let (account, _, got) = super::session(account, args, false)?;
     if !got.cached {
         say(&got.describe());
     }

@@ -2,6 +2,7 @@
 
 pub mod completions;
 mod exec;
+mod export;
 mod hook;
 mod init;
 mod list;
@@ -11,15 +12,26 @@ mod now;
 mod prompt;
 mod switch;
 
-use crate::cli::{Command, MfaDevice};
+use crate::cache::Cache;
+use crate::cli::{Command, MfaDevice, SessionArgs};
 use crate::error::{Result, fail};
+use crate::obtain::{self, Obtained, Options};
+use crate::profile::{Account, Files, Profiles};
 use crate::shell::Shell;
 use crate::vars;
 use std::io::IsTerminal;
 
 pub fn run(command: Command) -> Result<()> {
-    if let Command::Switch { .. } | Command::Mfa { .. } | Command::Clear { .. } = command {
-        code_for_a_shell()?;
+    match command {
+        Command::Switch { .. } | Command::Mfa { .. } | Command::Clear { .. } => not_a_terminal(
+            "this prints shell code with your credentials in it, for your shell to run: set up \
+             the shell integration (awsenv init --help), or run eval \"$(awsenv ...)\"",
+        )?,
+        Command::Export { .. } => not_a_terminal(
+            "this prints your credentials: send them to a file or a program (> .env, | ...), \
+             not to the screen",
+        )?,
+        _ => {}
     }
     match command {
         Command::Switch {
@@ -42,6 +54,11 @@ pub fn run(command: Command) -> Result<()> {
             session,
             command,
         } => exec::run(&account, &session, &command),
+        Command::Export {
+            account,
+            format,
+            session,
+        } => export::run(&account, format, &session),
         Command::List { json } => list::run(json),
         Command::Logout { account, all } => logout::run(account, all),
         Command::Init {
@@ -65,17 +82,28 @@ pub fn run(command: Command) -> Result<()> {
 
 pub use hook::run as hook;
 
-/// switch, mfa and clear print shell code holding the session's secrets: for a shell to run,
-/// never for a terminal to show (or a scrollback to keep). Checked before any MFA prompt.
-fn code_for_a_shell() -> Result<()> {
+/// switch, mfa, clear and export print the session's secrets: for a shell or a program to
+/// read, never for a terminal to show (or a scrollback to keep). Checked before any prompt.
+fn not_a_terminal(why: &str) -> Result<()> {
     if std::io::stdout().is_terminal() {
-        return Err(fail!(
-            Usage,
-            "this prints shell code with your credentials in it, for your shell to run: set up \
-             the shell integration (awsenv init --help), or run eval \"$(awsenv ...)\""
-        ));
+        return Err(fail!(Usage, "{why}"));
     }
     Ok(())
+}
+
+/// An account's session, as switch, mfa, exec and export get it: cached while fresh, else new.
+fn session(name: &str, args: &SessionArgs, force: bool) -> Result<(Account, Cache, Obtained)> {
+    let profiles = Profiles::load(Files::from_env())?;
+    let account = profiles.account(name)?;
+    let options = Options {
+        duration: args.duration,
+        force,
+        code: args.code.as_deref(),
+        save: args.save,
+    };
+    let cache = Cache::from_env();
+    let got = obtain::session(&account, &cache, &options)?;
+    Ok((account, cache, got))
 }
 
 /// The process environment, as the shell that started awsenv exported it.

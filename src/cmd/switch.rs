@@ -2,27 +2,16 @@
 //! session this shell's credentials.
 
 use super::env;
-use crate::cache::Cache;
 use crate::cli::SessionArgs;
 use crate::clock;
 use crate::error::{Result, fail};
-use crate::obtain::{self, Options};
-use crate::profile::{Files, Profiles};
+use crate::obtain;
 use crate::shell::Shell;
 use crate::ui::{self, say};
 use crate::vars;
 
 pub fn run(account: &str, shell: Shell, args: &SessionArgs, force: bool) -> Result<()> {
-    let profiles = Profiles::load(Files::from_env())?;
-    let account = profiles.account(account)?;
-    let options = Options {
-        duration: args.duration,
-        force,
-        code: args.code.as_deref(),
-        save: args.save,
-    };
-    let cache = Cache::from_env();
-    let got = obtain::session(&account, &cache, &options)?;
+    let (account, cache, got) = super::session(account, args, force)?;
     say(&got.describe());
     let mut changes = vars::activate(&got.session, account.region.as_deref(), env);
     changes.extend(vars::hook_state(

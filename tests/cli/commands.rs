@@ -407,10 +407,16 @@ fn shell_code_is_never_printed_to_a_terminal() {
     let home = Home::new();
     let alice = moto().user(true);
     home.user_account("alice", &alice);
-    for args in [&["switch", "alice"][..], &["mfa", "alice"], &["clear"]] {
+    for args in [
+        &["switch", "alice"][..],
+        &["mfa", "alice"],
+        &["clear"],
+        &["export", "alice"],
+    ] {
         // stdout is the terminal itself: `awsenv switch` typed without the integration.
         let mut terminal = crate::support::pty::Pty::attached(home.awsenv(args));
-        terminal.wait_for("this prints shell code with your credentials in it");
+        terminal.wait_for("this prints ");
+        terminal.wait_for("your credentials");
         let status = terminal.output().status;
         assert_eq!(status.code(), Some(2), "{args:?}");
         assert!(

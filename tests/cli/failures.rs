@@ -245,9 +245,7 @@ fn the_prompt_asks_again_for_a_malformed_code() {
     terminal.send("12345\n");
     terminal.expect("An MFA code is the 6 digits your device shows.");
     terminal.send(&format!("{}\n", moto().code(&alice)));
-    let out = home
-        .output(terminal.output(), false)
-        .ok();
+    let out = home.output(terminal.output(), false).ok();
     assert!(out.stdout.contains("export AWS_ACCESS_KEY_ID="));
 }
 

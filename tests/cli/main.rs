@@ -6,6 +6,7 @@ mod support;
 
 mod cache;
 mod commands;
+mod export;
 mod failures;
 mod mfa_device;
 mod sessions;

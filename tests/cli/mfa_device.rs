@@ -157,9 +157,7 @@ fn setup_then_remove_from_the_terminal() {
     terminal.send(&format!("{}\n", moto().totp(&seed, 0)));
     terminal.wait_for("Next code (wait for it to change): ");
     terminal.send(&format!("{}\n", moto().totp(&seed, 1)));
-    let out = home
-        .output(terminal.output(), true)
-        .ok();
+    let out = home.output(terminal.output(), true).ok();
     let serial = format!("arn:aws:iam::123456789012:mfa/{}", carol.name);
     assert!(
         out.stderr.contains(&format!(
@@ -275,9 +273,7 @@ fn wrong_codes_leave_no_device_behind() {
     terminal.send(&format!("{wrong}\n"));
     terminal.wait_for("Next code");
     terminal.send("333333\n");
-    let out = home
-        .output(terminal.output(), true)
-        .fails(5);
+    let out = home.output(terminal.output(), true).fails(5);
     assert!(
         out.stderr.contains("; the new device was removed"),
         "{}",
@@ -304,9 +300,7 @@ fn a_config_that_cannot_be_written_leaves_no_device_behind() {
     terminal.send(&format!("{}\n", moto().totp(&seed, 0)));
     terminal.wait_for("Next code");
     terminal.send(&format!("{}\n", moto().totp(&seed, 1)));
-    let out = home
-        .output(terminal.output(), true)
-        .fails(3);
+    let out = home.output(terminal.output(), true).fails(3);
     assert!(out.stderr.contains("cannot write"), "{}", out.stderr);
     assert!(
         out.stderr.contains("; the new device was removed"),
@@ -326,9 +320,7 @@ fn ctrl_c_during_setup_leaves_no_device_behind() {
     home.user_account("gina", &gina);
     let (mut terminal, _) = start_setup(&home, &gina, &["gina"]);
     terminal.send("\x03");
-    let out = home
-        .output(terminal.output(), true)
-        .fails(130);
+    let out = home.output(terminal.output(), true).fails(130);
     assert!(
         out.stderr.contains("the new device was removed"),
         "{}",

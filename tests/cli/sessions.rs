@@ -154,9 +154,7 @@ fn a_terminal_waiting_on_another_uses_its_session_without_asking() {
     assert!(second.try_wait().unwrap().is_none(), "B did not wait for A");
     terminal_a.send(&format!("{}\n", moto().code(&alice)));
 
-    let a = home
-        .output(terminal_a.output(), false)
-        .ok();
+    let a = home.output(terminal_a.output(), false).ok();
     assert!(a.stderr.contains("alice: new MFA session"), "{}", a.stderr);
     let b_status = second.wait().unwrap();
     let b_stderr = said.join().unwrap();

@@ -355,7 +355,9 @@ impl Home {
     }
 
     pub fn run(&self, args: &[&str]) -> Out {
-        let prints_secrets = args.iter().any(|a| matches!(*a, "switch" | "mfa" | "exec"));
+        let prints_secrets = args
+            .iter()
+            .any(|a| matches!(*a, "switch" | "mfa" | "exec" | "export"));
         self.output(self.awsenv(args).output().unwrap(), !prints_secrets)
     }
 
@@ -371,7 +373,10 @@ impl Home {
     pub fn output(&self, out: Output, check_stdout: bool) -> Out {
         if let Ok(entries) = std::fs::read_dir(self.cache_dir()) {
             // Regular files only: a test may plant a FIFO there, and reading it would block.
-            for entry in entries.flatten().filter(|e| e.file_type().is_ok_and(|t| t.is_file())) {
+            for entry in entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            {
                 if let Ok(text) = std::fs::read_to_string(entry.path())
                     && let Ok(v) = serde_json::from_str::<Value>(&text)
                 {
