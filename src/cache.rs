@@ -44,6 +44,12 @@ impl Cache {
         }
     }
 
+    /// The cache directory, created private if need be, for other private files of awsenv.
+    pub fn private_dir(&self) -> Result<PathBuf> {
+        self.ensure_dir()?;
+        Ok(self.dir.clone())
+    }
+
     pub fn file(&self, account: &str) -> PathBuf {
         self.dir.join(format!("{}.json", encode(account)))
     }

@@ -57,6 +57,15 @@ pub enum Command {
         #[command(flatten)]
         output: ShellArg,
     },
+    /// Start a sub-shell of your shell with an account's session and the prompt segment, even
+    /// without `awsenv init` in its rc file; leave it with exit
+    #[command(name = "shell")]
+    Subshell {
+        #[arg(add = ArgValueCandidates::new(accounts))]
+        account: String,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
     /// Run a command with an account's session in its environment; exits with its status
     Exec {
         #[arg(add = ArgValueCandidates::new(accounts))]

@@ -10,6 +10,7 @@ mod logout;
 mod mfa_device;
 mod now;
 mod prompt;
+mod subshell;
 mod switch;
 
 use crate::cache::Cache;
@@ -59,6 +60,7 @@ pub fn run(command: Command) -> Result<()> {
             format,
             session,
         } => export::run(&account, format, &session),
+        Command::Subshell { account, session } => subshell::run(&account, &session),
         Command::List { json } => list::run(json),
         Command::Logout { account, all } => logout::run(account, all),
         Command::Init {

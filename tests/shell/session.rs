@@ -140,3 +140,56 @@ fn the_aws_wrapper_renews_an_ending_session_first() {
         );
     }
 }
+
+#[test]
+fn awsenv_shell_opens_a_subshell_with_the_session_and_leaves_the_parent_alone() {
+    for (sh, program) in [
+        (Sh::Bash, "/bin/bash"),
+        (Sh::Zsh, "/usr/bin/zsh"),
+        (Sh::Fish, "/usr/bin/fish"),
+    ] {
+        let home = crate::support::Home::new();
+        let bob = moto().user(false);
+        home.user_account("bob", &bob);
+        // The user's own rc files, which the sub-shell runs before the integration.
+        std::fs::write(home.dir.join(".bashrc"), "PS1='PROMPT> '\n").unwrap();
+        let fish = home.dir.join(".config/fish");
+        std::fs::create_dir_all(&fish).unwrap();
+        std::fs::write(
+            fish.join("config.fish"),
+            "function fish_prompt; printf 'PROMPT> '; end\n",
+        )
+        .unwrap();
+        let rc = Rc {
+            env: &[("SHELL", program)],
+            ..Rc::default()
+        };
+        let mut t = Terminal::start_with(&home, sh, &rc);
+        t.pty.send("awsenv shell bob\n");
+        t.pty
+            .wait_for("awsenv: bob: new session (no MFA), 12h; exit the shell to leave it");
+        assert_eq!(
+            t.next_prompt(),
+            "bob 12h",
+            "{sh:?}: the segment, without init in the rc"
+        );
+        assert_eq!(t.var("AWSENV_ACCOUNT"), "bob", "{sh:?}");
+        let arn = t.run("aws sts get-caller-identity --query Arn --output text");
+        assert!(arn.contains(&bob.arn), "{sh:?}: {arn}");
+        t.pty.send("exit\n");
+        // (fish repaints its prompt on the way out: wait for the parent's answer instead.)
+        assert_eq!(
+            t.var("AWSENV_ACCOUNT"),
+            "",
+            "{sh:?}: the parent is untouched"
+        );
+        assert_eq!(t.var("AWS_SESSION_TOKEN"), "", "{sh:?}");
+        assert_eq!(t.prompt(), "", "{sh:?}: the parent's prompt has no segment");
+        let leftovers: Vec<_> = std::fs::read_dir(home.cache_dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .filter(|n| n.to_string_lossy().starts_with("zsh-"))
+            .collect();
+        assert!(leftovers.is_empty(), "{sh:?}: zsh's one-time ZDOTDIR is gone");
+    }
+}

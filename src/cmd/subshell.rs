@@ -1,0 +1,114 @@
+//! `awsenv shell ACCOUNT`: a sub-shell of the user's shell with the session and the prompt
+//! segment, even without `awsenv init` in the rc file (aws-session's `shell`). The user's own
+//! rc file runs first, then the integration (sourcing it twice is harmless). awsenv becomes
+//! the shell (exec): leaving it leaves the parent shell as it was.
+
+use crate::cli::SessionArgs;
+use crate::error::{Result, fail};
+use crate::shell::{Change, Shell};
+use crate::ui::say;
+use crate::vars;
+use clap::ValueEnum;
+use std::io::Write;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+pub fn run(account: &str, args: &SessionArgs) -> Result<()> {
+    let (account, cache, got) = super::session(account, args, false)?;
+    let program = std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into());
+    let name = program.rsplit('/').next().unwrap_or(&program).to_owned();
+    let mut shell = Command::new(&program);
+    // Kept alive until exec: bash reads its rc file from this pipe.
+    let mut _rc_pipe: Option<OwnedFd> = None;
+    match Shell::from_str(&name, true).ok() {
+        Some(Shell::Bash) => {
+            let rc = "[ -f ~/.bashrc ] && . ~/.bashrc\neval \"$(command awsenv init bash)\"\n";
+            let fd = rc_pipe(rc)?;
+            shell.args(["--rcfile", &format!("/dev/fd/{}", fd.as_raw_fd()), "-i"]);
+            _rc_pipe = Some(fd);
+        }
+        Some(Shell::Zsh) => {
+            shell
+                .env("ZDOTDIR", zdotdir(cache.private_dir()?)?)
+                .arg("-i");
+            shell.env(
+                "__AWSENV_USER_ZDOTDIR",
+                std::env::var_os("ZDOTDIR").unwrap_or_else(|| crate::profile::home().into()),
+            );
+        }
+        Some(Shell::Fish) => {
+            shell.args(["-i", "-C", "awsenv init fish | source"]);
+        }
+        Some(Shell::Powershell) => {
+            shell.args([
+                "-NoExit",
+                "-Command",
+                "Invoke-Expression (& awsenv init powershell | Out-String)",
+            ]);
+        }
+        // Another shell gets the session without the prompt integration.
+        None => {}
+    }
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(vars::is_saved) {
+            shell.env_remove(name);
+        }
+    }
+    for change in vars::activate(&got.session, account.region.as_deref(), super::env) {
+        match change {
+            Change::Set(name, _) if vars::is_saved(&name) => {}
+            Change::Set(name, value) => {
+                shell.env(name, value);
+            }
+            Change::Unset(name) => {
+                shell.env_remove(name);
+            }
+            Change::Local(..) | Change::UnsetLocal(_) => {}
+        }
+    }
+    say(&format!("{}; exit the shell to leave it", got.describe()));
+    let error = shell.exec();
+    Err(fail!(CannotRun, "cannot start {program}: {error}"))
+}
+
+/// A pipe holding `text`, whose read end the shell inherits (not close-on-exec).
+fn rc_pipe(text: &str) -> Result<OwnedFd> {
+    let (read, write) = nix::unistd::pipe().map_err(|e| fail!(Failure, "pipe: {e}"))?;
+    // A few lines: far below the pipe's buffer, so this cannot block.
+    std::fs::File::from(write)
+        .write_all(text.as_bytes())
+        .map_err(|e| fail!(Failure, "pipe: {e}"))?;
+    nix::fcntl::fcntl(
+        &read,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()),
+    )
+    .map_err(|e| fail!(Failure, "pipe: {e}"))?;
+    Ok(read)
+}
+
+/// A one-time ZDOTDIR whose files hand over to the user's own, add the integration, and then
+/// remove the directory: zsh reads its rc files from a directory, not from a pipe.
+fn zdotdir(parent: PathBuf) -> Result<PathBuf> {
+    let dir = parent.join(format!("zsh-{}", std::process::id()));
+    let written = (|| -> std::io::Result<()> {
+        std::fs::create_dir_all(&dir)?;
+        let user = "${__AWSENV_USER_ZDOTDIR:-$HOME}";
+        std::fs::write(
+            dir.join(".zshenv"),
+            format!("[[ -f {user}/.zshenv ]] && source {user}/.zshenv\n"),
+        )?;
+        std::fs::write(
+            dir.join(".zshrc"),
+            format!(
+                "__awsenv_once=$ZDOTDIR\nZDOTDIR={user}\nunset __AWSENV_USER_ZDOTDIR\n\
+                 [[ -f $ZDOTDIR/.zshrc ]] && source $ZDOTDIR/.zshrc\n\
+                 eval \"$(command awsenv init zsh)\"\n\
+                 command rm -rf -- \"$__awsenv_once\"; unset __awsenv_once\n"
+            ),
+        )
+    })();
+    written.map_err(|e| fail!(Failure, "cannot prepare zsh in {}: {e}", dir.display()))?;
+    Ok(dir)
+}
