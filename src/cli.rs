@@ -103,6 +103,9 @@ pub enum Command {
     /// Set up or remove the virtual MFA device of an account's IAM user
     #[command(subcommand)]
     MfaDevice(MfaDevice),
+    /// Bring accounts kept by older tools into the AWS shared files
+    #[command(subcommand)]
+    Import(Import),
     /// Print the shell integration; add `eval "$(awsenv init bash)"` to your rc file
     Init {
         shell: Shell,
@@ -124,6 +127,18 @@ pub enum Command {
         /// Also set AWSENV_PROMPT, for shells that cannot tell the time themselves
         #[arg(long)]
         segment: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Import {
+    /// The ec2switch layout: NAME.access_key, NAME.secret_key, NAME.user and an accounts JSON
+    AwsCreds {
+        /// The directory [default: ~/aws-creds]
+        dir: Option<PathBuf>,
+        /// The JSON of names to `arn:aws:iam::ACCOUNT_ID:` [default: DIR/accounts.json]
+        #[arg(long)]
+        accounts: Option<PathBuf>,
     },
 }
 

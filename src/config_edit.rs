@@ -1,5 +1,5 @@
-//! Edits one key of one profile in an AWS shared file (`mfa_serial` in ~/.aws/config), the way
-//! a careful person would: only that key's line changes. Every other byte stays as it was:
+//! Edits keys of one profile in an AWS shared file (`mfa_serial` in ~/.aws/config, keys in
+//! ~/.aws/credentials), the way a careful person would: only those keys' lines change. Every other byte stays as it was:
 //! comments, order, blank lines, unknown keys, line endings. The new file replaces the old by
 //! rename, with the old file's mode, and a symlinked file is edited where it points.
 
@@ -10,9 +10,29 @@ use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
+/// Which shared file: their sections name profiles differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `[profile NAME]` (and `[default]`).
+    Config,
+    /// `[NAME]`.
+    Credentials,
+}
+
 /// Sets (`Some`) or removes (`None`) `key` in the profile `name` of the config file at `path`.
 /// A missing profile section is appended; a missing file is created (mode 0600).
 pub fn set_in_file(path: &Path, name: &str, key: &str, value: Option<&str>) -> Result<()> {
+    edit_file(path, Kind::Config, name, &[(key, value)])
+}
+
+/// Applies every edit to profile `name` and writes the file once, so no reader ever sees a
+/// profile half-edited (a key id without its secret).
+pub fn edit_file(
+    path: &Path,
+    kind: Kind,
+    name: &str,
+    edits: &[(&str, Option<&str>)],
+) -> Result<()> {
     let display = path.display();
     // A symlinked config (dotfiles) is edited where it points, not replaced by a plain file.
     let target = fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
@@ -26,7 +46,9 @@ pub fn set_in_file(path: &Path, name: &str, key: &str, value: Option<&str>) -> R
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), 0o600),
         Err(e) => return Err(fail!(Config, "cannot read {display}: {e}")),
     };
-    let edited = set(&text, name, key, value);
+    let edited = edits.iter().fold(text.clone(), |text, (key, value)| {
+        edit(&text, kind, name, key, *value)
+    });
     if edited == text {
         return Ok(());
     }
@@ -58,8 +80,12 @@ fn replace(target: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     written
 }
 
-/// The text with `key` set or removed in profile `name` of a config file.
-pub fn set(text: &str, name: &str, key: &str, value: Option<&str>) -> String {
+/// The text with `key` set or removed in profile `name`.
+fn edit(text: &str, kind: Kind, name: &str, key: &str, value: Option<&str>) -> String {
+    let names = |header: &str| match kind {
+        Kind::Config => section_profile(header),
+        Kind::Credentials => Some(header.trim().to_owned()),
+    };
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     fn header(line: &str) -> Option<&str> {
@@ -68,7 +94,7 @@ pub fn set(text: &str, name: &str, key: &str, value: Option<&str>) -> String {
     }
     let Some(start) = lines
         .iter()
-        .position(|l| header(l).and_then(section_profile).as_deref() == Some(name))
+        .position(|l| header(l).and_then(names).as_deref() == Some(name))
     else {
         let Some(value) = value else {
             return text.to_owned();
@@ -80,10 +106,9 @@ pub fn set(text: &str, name: &str, key: &str, value: Option<&str>) -> String {
         if !out.is_empty() {
             out.push_str(newline);
         }
-        let section = if name == "default" {
-            "[default]".to_owned()
-        } else {
-            format!("[profile {name}]")
+        let section = match kind {
+            Kind::Config if name != "default" => format!("[profile {name}]"),
+            _ => format!("[{name}]"),
         };
         out.push_str(&format!("{section}{newline}{key} = {value}{newline}"));
         return out;
@@ -155,14 +180,28 @@ mod tests {
                 continue;
             }
             cases += 1;
-            let edit = fs::read_to_string(&path).unwrap();
-            let mut words = edit.trim_end_matches('\n').splitn(3, '|');
+            let spec = fs::read_to_string(&path).unwrap();
+            let mut words = spec.trim_end_matches('\n').splitn(3, '|');
             let (name, key, value) = (words.next().unwrap(), words.next().unwrap(), words.next());
             let before = fs::read_to_string(path.with_extension("before")).unwrap();
             let after = fs::read_to_string(path.with_extension("after")).unwrap();
-            assert_eq!(set(&before, name, key, value), after, "{}", path.display());
+            let edited = edit(&before, Kind::Config, name, key, value);
+            assert_eq!(edited, after, "{}", path.display());
         }
         assert!(cases >= 8, "golden cases found: {cases}");
+    }
+
+    #[test]
+    fn credentials_sections_are_plain_names() {
+        let text = "[profile x]\nk = 1\n[x]\nregion = a\n";
+        assert_eq!(
+            edit(text, Kind::Credentials, "x", "k", Some("2")),
+            "[profile x]\nk = 1\n[x]\nregion = a\nk = 2\n"
+        );
+        assert_eq!(
+            edit("", Kind::Credentials, "default", "k", Some("v")),
+            "[default]\nk = v\n"
+        );
     }
 
     #[test]

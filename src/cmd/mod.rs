@@ -4,6 +4,7 @@ pub mod completions;
 mod exec;
 mod export;
 mod hook;
+mod import;
 mod init;
 mod list;
 mod logout;
@@ -14,7 +15,7 @@ mod subshell;
 mod switch;
 
 use crate::cache::Cache;
-use crate::cli::{Command, MfaDevice, SessionArgs};
+use crate::cli::{Command, Import, MfaDevice, SessionArgs};
 use crate::error::{Result, fail};
 use crate::obtain::{self, Obtained, Options};
 use crate::profile::{Account, Files, Profiles};
@@ -76,6 +77,7 @@ pub fn run(command: Command) -> Result<()> {
         Command::MfaDevice(MfaDevice::Remove { account, code }) => {
             mfa_device::remove(account, code)
         }
+        Command::Import(Import::AwsCreds { dir, accounts }) => import::aws_creds(dir, accounts),
         Command::Prompt => prompt::run(),
         Command::Completions { shell } => completions::run(shell),
         Command::Hook { shell, segment } => hook(shell, segment),

@@ -8,5 +8,6 @@ mod cache;
 mod commands;
 mod export;
 mod failures;
+mod import;
 mod mfa_device;
 mod sessions;

@@ -190,6 +190,9 @@ fn awsenv_shell_opens_a_subshell_with_the_session_and_leaves_the_parent_alone() 
             .map(|e| e.unwrap().file_name())
             .filter(|n| n.to_string_lossy().starts_with("zsh-"))
             .collect();
-        assert!(leftovers.is_empty(), "{sh:?}: zsh's one-time ZDOTDIR is gone");
+        assert!(
+            leftovers.is_empty(),
+            "{sh:?}: zsh's one-time ZDOTDIR is gone"
+        );
     }
 }
