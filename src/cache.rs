@@ -44,6 +44,10 @@ impl Cache {
         }
     }
 
+    pub fn dir(&self) -> &std::path::Path {
+        &self.dir
+    }
+
     /// The cache directory, created private if need be, for other private files of awsenv.
     pub fn private_dir(&self) -> Result<PathBuf> {
         self.ensure_dir()?;

@@ -106,6 +106,8 @@ pub enum Command {
     /// Bring accounts kept by older tools into the AWS shared files
     #[command(subcommand)]
     Import(Import),
+    /// Check the AWS config and awsenv's installation, and say how to fix what is wrong
+    Doctor,
     /// Print the shell integration; add `eval "$(awsenv init bash)"` to your rc file
     Init {
         shell: Shell,

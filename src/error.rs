@@ -24,6 +24,8 @@ pub enum Kind {
     Cache,
     /// The user pressed ctrl-C or closed the prompt.
     Interrupted,
+    /// `doctor` found something to fix.
+    Findings,
     /// `exec`: the command cannot be run (126) or does not exist (127), as in a shell.
     CannotRun,
     NotFound,
@@ -40,6 +42,7 @@ impl Kind {
             Kind::Network => 6,
             Kind::Denied => 7,
             Kind::Cache => 8,
+            Kind::Findings => 9,
             Kind::Interrupted => 130,
             Kind::CannotRun => 126,
             Kind::NotFound => 127,
@@ -59,6 +62,7 @@ Exit status:
   6    STS unreachable or timed out
   7    denied by AWS for another reason
   8    session cache unsafe or unwritable
+  9    doctor found something to fix
   130  interrupted (ctrl-C at a prompt)
   exec passes on the command's own status (126/127 when it cannot be run).";
 

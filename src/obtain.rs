@@ -91,7 +91,7 @@ fn no_device(account: &Account) -> crate::error::Error {
     )
 }
 
-fn check_duration(account: &Account, duration: Option<u32>) -> Result<()> {
+pub fn check_duration(account: &Account, duration: Option<u32>) -> Result<()> {
     let Some(d) = duration else { return Ok(()) };
     let name = &account.name;
     let (what, (min, max)) = match &account.source {

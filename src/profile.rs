@@ -178,7 +178,7 @@ impl Profiles {
             .filter(|s| !s.value.is_empty())
     }
 
-    fn value(&self, profile: &str, key: &str) -> Option<String> {
+    pub fn value(&self, profile: &str, key: &str) -> Option<String> {
         self.get(profile, key).map(|s| s.value.clone())
     }
 
@@ -196,12 +196,16 @@ impl Profiles {
     }
 
     fn resolve(&self, name: &str, chain: &mut Vec<String>) -> Result<Account> {
-        if chain.iter().any(|n| n == name) {
-            chain.push(name.to_owned());
+        if let Some(start) = chain.iter().position(|n| n == name) {
+            // The loop itself, from its smallest name: one message whichever profile led in.
+            let mut cycle = chain[start..].to_vec();
+            let first = (0..cycle.len()).min_by_key(|&i| &cycle[i]).unwrap_or(0);
+            cycle.rotate_left(first);
+            cycle.push(cycle[0].clone());
             return Err(fail!(
                 Config,
                 "the source_profile chain loops: {}",
-                chain.join(" -> ")
+                cycle.join(" -> ")
             ));
         }
         if !self.profiles.contains_key(name) {
@@ -340,11 +344,11 @@ impl Profiles {
     }
 }
 
-type Section = (String, Vec<(String, String)>);
+pub(crate) type Section = (String, Vec<(String, String)>);
 
 /// Reads an AWS shared file: its profile sections and their keys, in file order. Sections that
 /// are not profiles (`[sso-session x]`, `[services x]`) are skipped in the config file.
-fn parse_ini(text: &str, is_config: bool) -> Vec<Section> {
+pub(crate) fn parse_ini(text: &str, is_config: bool) -> Vec<Section> {
     let mut sections: Vec<Section> = Vec::new();
     let mut in_profile = false;
     for line in text.lines() {

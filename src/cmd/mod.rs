@@ -1,6 +1,7 @@
 //! One small module per subcommand; this one dispatches and holds what they share.
 
 pub mod completions;
+mod doctor;
 mod exec;
 mod export;
 mod hook;
@@ -78,6 +79,7 @@ pub fn run(command: Command) -> Result<()> {
             mfa_device::remove(account, code)
         }
         Command::Import(Import::AwsCreds { dir, accounts }) => import::aws_creds(dir, accounts),
+        Command::Doctor => doctor::run(),
         Command::Prompt => prompt::run(),
         Command::Completions { shell } => completions::run(shell),
         Command::Hook { shell, segment } => hook(shell, segment),

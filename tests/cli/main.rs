@@ -6,6 +6,7 @@ mod support;
 
 mod cache;
 mod commands;
+mod doctor;
 mod export;
 mod failures;
 mod import;

@@ -1,0 +1,266 @@
+//! `awsenv doctor`: checks the AWS config and awsenv's installation, and says how to fix each
+//! finding, one line each. The exit status says whether anything was found. It reuses what
+//! the reader and the session logic already know, so its verdicts are theirs.
+
+use crate::cache::{Cache, Lookup};
+use crate::error::{Kind, Result, fail};
+use crate::obtain;
+use crate::profile::{self, Files, Profiles};
+use crate::ui::{self, printable};
+use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+pub fn run() -> Result<()> {
+    let files = Files::from_env();
+    let mut findings = Vec::new();
+    files_themselves(&files, &mut findings);
+    let profiles = Profiles::load(files.clone())?;
+    accounts(&profiles, &mut findings);
+    cache(&mut findings);
+    shell_integration(&mut findings);
+    installation(&mut findings);
+    // One loop reached from several profiles is one finding.
+    let mut seen = BTreeSet::new();
+    findings.retain(|f| seen.insert(f.clone()));
+    let mut out = String::new();
+    for finding in &findings {
+        out.push_str(&printable(finding));
+        out.push('\n');
+    }
+    match findings.len() {
+        0 => out.push_str("no problems found\n"),
+        n => out.push_str(&format!("{n} finding(s)\n")),
+    }
+    ui::out(&out);
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(fail!(
+            Findings,
+            "doctor found {} thing(s) to fix",
+            findings.len()
+        ))
+    }
+}
+
+/// Each file's own sections: a section twice (the AWS CLI refuses the file), a key twice in
+/// a section (only the last counts), and a key the two files set differently (the
+/// credentials file wins).
+fn files_themselves(files: &Files, findings: &mut Vec<String>) {
+    let mut merged: [BTreeMap<String, BTreeMap<String, String>>; 2] = Default::default();
+    for (i, (path, is_config)) in [(&files.config, true), (&files.credentials, false)]
+        .into_iter()
+        .enumerate()
+    {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let file = path.display();
+        let mut seen = BTreeSet::new();
+        for (name, values) in profile::parse_ini(&text, is_config) {
+            if !seen.insert(name.clone()) {
+                findings.push(format!(
+                    "{name}: its section appears twice in {file}, which the AWS CLI refuses: merge them"
+                ));
+            }
+            let mut keys = BTreeSet::new();
+            for (key, value) in values {
+                if !keys.insert(key.clone()) {
+                    findings.push(format!(
+                        "{name}: {key} is set twice in {file}; only the last counts: remove the other"
+                    ));
+                }
+                merged[i]
+                    .entry(name.clone())
+                    .or_default()
+                    .insert(key, value);
+            }
+        }
+    }
+    let [config, credentials] = &merged;
+    for (name, keys) in config {
+        for (key, value) in keys {
+            if let Some(other) = credentials.get(name).and_then(|c| c.get(key))
+                && other != value
+                && !key.contains("secret")
+            {
+                findings.push(format!(
+                    "{name}: {key} is {value} in {} but {other} in {}; the credentials file wins: \
+                     keep one",
+                    files.config.display(),
+                    files.credentials.display()
+                ));
+            }
+        }
+    }
+}
+
+/// Every profile as awsenv would use it: roles and their sources, chains, ARNs, durations.
+fn accounts(profiles: &Profiles, findings: &mut Vec<String>) {
+    let sources: BTreeSet<String> = profiles
+        .names()
+        .filter_map(|n| profiles.value(n, "source_profile"))
+        .collect();
+    for name in profiles.names() {
+        let account = match profiles.account(name) {
+            Ok(account) => account,
+            // A profile with only settings (a region for [default]) is not an account.
+            Err(e)
+                if e.kind == Kind::Credentials
+                    && !sources.contains(name)
+                    && ["aws_access_key_id", "aws_secret_access_key", "mfa_serial"]
+                        .iter()
+                        .all(|k| profiles.value(name, k).is_none()) =>
+            {
+                continue;
+            }
+            Err(e) => {
+                findings.push(e.to_string());
+                continue;
+            }
+        };
+        if let Some(arn) = profiles.value(name, "role_arn")
+            && !is_arn(&arn, "role/")
+        {
+            findings.push(format!(
+                "{name}: role_arn {arn} is not arn:aws:iam::ACCOUNT_ID:role/NAME: correct it"
+            ));
+        }
+        if let Some(serial) = profiles.value(name, "mfa_serial")
+            && !is_arn(&serial, "mfa/")
+            && !is_hardware_serial(&serial)
+        {
+            findings.push(format!(
+                "{name}: mfa_serial {serial} is neither arn:aws:iam::ACCOUNT_ID:mfa/NAME nor a \
+                 hardware serial: copy it from the IAM console"
+            ));
+        }
+        if let Err(e) = obtain::check_duration(&account, account.duration) {
+            findings.push(format!("{e} (duration_seconds)"));
+        }
+    }
+}
+
+/// `arn:PARTITION:iam::ACCOUNT_ID:KIND...`
+fn is_arn(text: &str, kind: &str) -> bool {
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    matches!(parts.as_slice(), ["arn", partition, "iam", "", id, rest]
+        if partition.starts_with("aws")
+            && id.len() == 12
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && rest.strip_prefix(kind).is_some_and(|n| !n.is_empty()))
+}
+
+/// A hardware token's serial number, as IAM writes them (letters and digits).
+fn is_hardware_serial(text: &str) -> bool {
+    (9..=256).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// The cache directory must be private, and each session file usable.
+fn cache(findings: &mut Vec<String>) {
+    let cache = Cache::from_env();
+    let dir = cache.dir();
+    if let Ok(meta) = std::fs::metadata(dir)
+        && (meta.mode() & 0o077 != 0 || meta.uid() != nix::unistd::geteuid().as_raw())
+    {
+        findings.push(format!(
+            "the cache directory {} is open to others (mode {:o}) or not yours: run chmod 700 on it",
+            dir.display(),
+            meta.mode() & 0o777
+        ));
+    }
+    for account in cache.accounts() {
+        if let Lookup::Ignored(reason) = cache.read(&account) {
+            findings.push(format!(
+                "{account}: its cached session is not used, {reason}: run awsenv logout {account}"
+            ));
+        }
+    }
+}
+
+/// The rc file of the login shell: the integration line present, and not undone later.
+fn shell_integration(findings: &mut Vec<String>) {
+    let shell = std::env::var("SHELL").unwrap_or_default();
+    let name = shell.rsplit('/').next().unwrap_or_default();
+    let home = profile::home();
+    let (rc, line, undoers): (PathBuf, &str, &[&str]) = match name {
+        "bash" => (
+            home.join(".bashrc"),
+            "eval \"$(awsenv init bash)\"",
+            &["PROMPT_COMMAND="],
+        ),
+        "zsh" => {
+            let dir = std::env::var_os("ZDOTDIR").map_or_else(|| home.clone(), PathBuf::from);
+            (
+                dir.join(".zshrc"),
+                "eval \"$(awsenv init zsh)\"",
+                &["precmd_functions=("],
+            )
+        }
+        "fish" => (
+            home.join(".config/fish/config.fish"),
+            "awsenv init fish | source",
+            &["function fish_prompt"],
+        ),
+        _ => return,
+    };
+    let text = std::fs::read_to_string(&rc).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let Some(at) = lines
+        .iter()
+        .position(|l| l.contains("awsenv init") && !l.starts_with('#'))
+    else {
+        findings.push(format!(
+            "the shell integration is not in {}: add the line {line}",
+            rc.display()
+        ));
+        return;
+    };
+    let undoer = |l: &&&str| {
+        undoers.iter().any(|u| l.starts_with(u))
+            && !l.contains("$PROMPT_COMMAND")
+            && !l.contains("$precmd_functions")
+    };
+    if let Some(later) = lines[at + 1..].iter().find(undoer) {
+        findings.push(format!(
+            "{} undoes awsenv after its line ({later}): move the awsenv line below it",
+            rc.display()
+        ));
+    }
+}
+
+/// The awsenv that PATH finds is this one, with its helper beside it.
+fn installation(findings: &mut Vec<String>) {
+    let Ok(me) = std::env::current_exe().and_then(std::fs::canonicalize) else {
+        return;
+    };
+    let helper = me.with_file_name("awsenv-aws");
+    if !helper.is_file() {
+        findings.push(format!(
+            "{} is missing: reinstall awsenv (cargo install --locked --path .)",
+            helper.display()
+        ));
+    }
+    let first = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("awsenv"))
+            .find(|p| is_executable(p))
+    });
+    match first.and_then(|p| std::fs::canonicalize(&p).ok()) {
+        Some(found) if found != me => findings.push(format!(
+            "the awsenv on PATH is {}, not this one ({}): remove the old one or put this one first",
+            found.display(),
+            me.display()
+        )),
+        None => findings.push(format!(
+            "no awsenv on PATH: add {} to PATH",
+            me.parent().unwrap_or(Path::new("/")).display()
+        )),
+        _ => {}
+    }
+}
+
+fn is_executable(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0)
+}

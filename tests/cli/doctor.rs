@@ -1,0 +1,196 @@
+//! `awsenv doctor`: a clean setup passes; each kind of breakage is one finding that says
+//! how to fix it, and the exit status says something was found.
+
+use crate::support::Home;
+use std::os::unix::fs::PermissionsExt;
+
+const CONFIG: &str = "\
+[default]
+region = us-east-1
+
+[profile personal]
+region = eu-west-1
+mfa_serial = arn:aws:iam::123456789012:mfa/alice
+
+[profile admin]
+role_arn = arn:aws:iam::123456789012:role/admin
+source_profile = personal
+";
+const CREDENTIALS: &str = "\
+[personal]
+aws_access_key_id = AKIAEXAMPLEDOCTOR001
+aws_secret_access_key = not-a-real-secret-key-just-for-the-doctor
+";
+const BASHRC: &str = "PS1='$ '\neval \"$(awsenv init bash)\"\n";
+
+fn home(config: &str, credentials: &str, bashrc: &str) -> Home {
+    let home = Home::new();
+    std::fs::write(home.config_file(), config).unwrap();
+    std::fs::write(home.credentials_file(), credentials).unwrap();
+    std::fs::write(home.dir.join(".bashrc"), bashrc).unwrap();
+    home
+}
+
+fn doctor(home: &Home, path: Option<&str>) -> (Option<i32>, Vec<String>) {
+    let mut cmd = home.awsenv(&["doctor"]);
+    if let Some(path) = path {
+        cmd.env("PATH", path);
+    }
+    let out = home.output(cmd.output().unwrap(), true);
+    let lines = out.stdout.lines().map(str::to_owned).collect();
+    (out.code, lines)
+}
+
+#[test]
+fn a_clean_setup_passes() {
+    let home = home(CONFIG, CREDENTIALS, BASHRC);
+    let (code, lines) = doctor(&home, None);
+    assert_eq!(lines, ["no problems found"]);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn each_breakage_is_one_finding() {
+    let loops = "\n[profile a]\nrole_arn = arn:aws:iam::123456789012:role/a\nsource_profile = b\n\
+                 [profile b]\nrole_arn = arn:aws:iam::123456789012:role/b\nsource_profile = a\n";
+    let cases: Vec<(&str, String, String, String, &str)> = vec![
+        (
+            "a key twice",
+            CONFIG.replace(
+                "region = eu-west-1\n",
+                "region = eu-west-1\nregion = eu-west-2\n",
+            ),
+            CREDENTIALS.into(),
+            BASHRC.into(),
+            "personal: region is set twice in",
+        ),
+        (
+            "conflicting files",
+            CONFIG.into(),
+            format!("{CREDENTIALS}region = us-west-2\n"),
+            BASHRC.into(),
+            "personal: region is eu-west-1 in",
+        ),
+        (
+            "a section twice",
+            format!("{CONFIG}\n[profile admin]\nexternal_id = x\n"),
+            CREDENTIALS.into(),
+            BASHRC.into(),
+            "admin: its section appears twice in",
+        ),
+        (
+            "a role without source",
+            CONFIG.replace("source_profile = personal\n", ""),
+            CREDENTIALS.into(),
+            BASHRC.into(),
+            "admin: role_arn needs a source_profile",
+        ),
+        (
+            "a missing source",
+            CONFIG.replace("source_profile = personal", "source_profile = nobody"),
+            CREDENTIALS.into(),
+            BASHRC.into(),
+            "admin: source_profile 'nobody' does not exist",
+        ),
+        (
+            "a loop",
+            format!("{CONFIG}{loops}"),
+            CREDENTIALS.into(),
+            BASHRC.into(),
+            "the source_profile chain loops: a -> b -> a",
+        ),
+        (
+            "a malformed role ARN",
+            CONFIG.replace("123456789012:role/admin", "12345:role/admin"),
+            CREDENTIALS.into(),
+            BASHRC.into(),
+            "admin: role_arn arn:aws:iam::12345:role/admin is not",
+        ),
+        (
+            "a malformed mfa_serial",
+            CONFIG.replace(":mfa/alice", ":user/alice"),
+            CREDENTIALS.into(),
+            BASHRC.into(),
+            "personal: mfa_serial arn:aws:iam::123456789012:user/alice is neither",
+        ),
+        (
+            "a duration over the limit",
+            CONFIG.replace(
+                "source_profile = personal\n",
+                "source_profile = personal\nduration_seconds = 50000\n",
+            ),
+            CREDENTIALS.into(),
+            BASHRC.into(),
+            "admin: a AssumeRole session lasts 15m to 12h",
+        ),
+        (
+            "no integration",
+            CONFIG.into(),
+            CREDENTIALS.into(),
+            "PS1='$ '\n".into(),
+            "the shell integration is not in",
+        ),
+        (
+            "integration undone",
+            CONFIG.into(),
+            CREDENTIALS.into(),
+            format!("{BASHRC}PROMPT_COMMAND='history -a'\n"),
+            "undoes awsenv after its line (PROMPT_COMMAND='history -a')",
+        ),
+    ];
+    for (what, config, credentials, bashrc, expected) in cases {
+        let home = home(&config, &credentials, &bashrc);
+        let (code, lines) = doctor(&home, None);
+        assert_eq!(code, Some(9), "{what}: {lines:?}");
+        assert_eq!(
+            lines.len(),
+            2,
+            "{what}: one finding and the count: {lines:?}"
+        );
+        assert!(lines[0].contains(expected), "{what}: {lines:?}");
+        assert_eq!(lines[1], "1 finding(s)", "{what}");
+    }
+}
+
+#[test]
+fn cache_and_installation_findings() {
+    // A cache directory open to others.
+    let home = home(CONFIG, CREDENTIALS, BASHRC);
+    std::fs::create_dir_all(home.cache_dir()).unwrap();
+    std::fs::set_permissions(home.cache_dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (code, lines) = doctor(&home, None);
+    assert_eq!(code, Some(9));
+    assert!(
+        lines[0].contains("is open to others (mode 755)"),
+        "{lines:?}"
+    );
+
+    // A session file that is not one.
+    let home = self::home(CONFIG, CREDENTIALS, BASHRC);
+    std::fs::create_dir_all(home.cache_dir()).unwrap();
+    std::fs::set_permissions(home.cache_dir(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(home.cache_file("personal"), "garbage").unwrap();
+    std::fs::set_permissions(
+        home.cache_file("personal"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let (_, lines) = doctor(&home, None);
+    assert!(
+        lines[0].starts_with(
+            "personal: its cached session is not used, it is not a valid session file"
+        ),
+        "{lines:?}"
+    );
+
+    // Another awsenv first on PATH.
+    let home = self::home(CONFIG, CREDENTIALS, BASHRC);
+    let old = home.dir.join("old-bin");
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::write(old.join("awsenv"), "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(old.join("awsenv"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:/usr/bin:/bin", old.display());
+    let (code, lines) = doctor(&home, Some(&path));
+    assert_eq!(code, Some(9));
+    assert!(lines[0].contains("the awsenv on PATH is"), "{lines:?}");
+}
