@@ -6,6 +6,7 @@
 
 use crate::cli::{Format, SessionArgs};
 use crate::error::{Result, fail};
+use crate::session::Session;
 use crate::shell::{Change, Shell};
 use crate::ui::{self, say};
 use crate::vars;
@@ -15,8 +16,13 @@ pub fn run(account: &str, format: Format, args: &SessionArgs) -> Result<()> {
     if !got.cached {
         say(&got.describe());
     }
-    let session = &got.session;
-    let vars = vars::exported(session, account.region.as_deref());
+    ui::out(&render(format, &got.session, account.region.as_deref())?);
+    Ok(())
+}
+
+/// The session (and region) in one format.
+fn render(format: Format, session: &Session, region: Option<&str>) -> Result<String> {
+    let vars = vars::exported(session, region);
     let shell = |shell: Shell| {
         let changes: Vec<Change> = vars
             .iter()
@@ -48,8 +54,7 @@ pub fn run(account: &str, format: Format, args: &SessionArgs) -> Result<()> {
             format!("{json}\n")
         }
     };
-    ui::out(&text);
-    Ok(())
+    Ok(text)
 }
 
 /// `env` lines cannot carry a line break.
@@ -101,6 +106,35 @@ fn cmd<'a>(name: &str, value: &'a str) -> Result<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Secret;
+    use clap::ValueEnum;
+
+    /// Every format of a fixed session, against tests/golden/export/FORMAT.
+    #[test]
+    fn formats_match_the_golden_files() {
+        let session = Session {
+            version: crate::session::VERSION,
+            account: "personal".into(),
+            kind: crate::session::Kind::Mfa,
+            access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
+            secret_access_key: Secret::new("not+a/real=secret"),
+            session_token: Secret::new("not-a-real-token+/=="),
+            expiration: "2026-11-21T20:52:51Z".into(),
+            identity: "arn:aws:iam::123456789012:user/alice".into(),
+            mfa_serial: None,
+            origin: "key:AKIA".into(),
+        };
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/export");
+        for format in Format::value_variants() {
+            let name = format.to_possible_value().unwrap().get_name().to_owned();
+            let rendered = render(*format, &session, Some("eu-west-1")).unwrap();
+            let golden = std::fs::read_to_string(dir.join(&name)).unwrap_or_default();
+            assert!(
+                rendered == golden,
+                "{name} differs from its golden file:\n{rendered}"
+            );
+        }
+    }
 
     #[test]
     fn dotenv_quotes_only_what_needs_it() {
