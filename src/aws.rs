@@ -59,6 +59,16 @@ pub enum Call {
     DeleteVirtualMfaDevice {
         serial: String,
     },
+    ListAccessKeys {
+        user_name: String,
+    },
+    CreateAccessKey {
+        user_name: String,
+    },
+    DeleteAccessKey {
+        user_name: String,
+        access_key_id: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +88,9 @@ impl Call {
             Call::EnableMfaDevice { .. } => "EnableMFADevice",
             Call::DeactivateMfaDevice { .. } => "DeactivateMFADevice",
             Call::DeleteVirtualMfaDevice { .. } => "DeleteVirtualMFADevice",
+            Call::ListAccessKeys { .. } => "ListAccessKeys",
+            Call::CreateAccessKey { .. } => "CreateAccessKey",
+            Call::DeleteAccessKey { .. } => "DeleteAccessKey",
         }
     }
 
@@ -119,6 +132,13 @@ pub enum Reply {
     Created {
         serial: String,
         seed: Secret,
+    },
+    /// ListAccessKeys: the user's access key ids.
+    Keys(Vec<String>),
+    /// CreateAccessKey: the new key.
+    NewKey {
+        access_key_id: String,
+        secret_access_key: Secret,
     },
     Done,
     Failed(Failure),

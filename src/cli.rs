@@ -106,6 +106,13 @@ pub enum Command {
     /// Bring accounts kept by older tools into the AWS shared files
     #[command(subcommand)]
     Import(Import),
+    /// Replace the access key of an account's IAM user: create, prove, write, delete the old
+    Rotate {
+        #[arg(add = ArgValueCandidates::new(accounts))]
+        account: String,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
     /// Check the AWS config and awsenv's installation, and say how to fix what is wrong
     Doctor,
     /// Print the shell integration; add `eval "$(awsenv init bash)"` to your rc file

@@ -202,6 +202,35 @@ async fn answer(request: &Request) -> Result<Reply, Failure> {
             timed(debug, "iam:DeactivateMFADevice", send).await?;
             Reply::Done
         }
+        Call::ListAccessKeys { user_name } => {
+            let send = iam.list_access_keys().user_name(user_name).send();
+            let out = timed(debug, "iam:ListAccessKeys", send).await?;
+            let ids = out.access_key_metadata.into_iter();
+            Reply::Keys(ids.filter_map(|k| k.access_key_id).collect())
+        }
+        Call::CreateAccessKey { user_name } => {
+            let send = iam.create_access_key().user_name(user_name).send();
+            let key = timed(debug, "iam:CreateAccessKey", send)
+                .await?
+                .access_key
+                .ok_or_else(|| other("IAM answered without the key"))?;
+            Reply::NewKey {
+                access_key_id: key.access_key_id,
+                secret_access_key: Secret::new(key.secret_access_key),
+            }
+        }
+        Call::DeleteAccessKey {
+            user_name,
+            access_key_id,
+        } => {
+            let send = iam
+                .delete_access_key()
+                .user_name(user_name)
+                .access_key_id(access_key_id)
+                .send();
+            timed(debug, "iam:DeleteAccessKey", send).await?;
+            Reply::Done
+        }
         Call::DeleteVirtualMfaDevice { serial } => {
             let send = iam.delete_virtual_mfa_device().serial_number(serial).send();
             timed(debug, "iam:DeleteVirtualMFADevice", send).await?;

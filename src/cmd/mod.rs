@@ -12,6 +12,7 @@ mod logout;
 mod mfa_device;
 mod now;
 mod prompt;
+mod rotate;
 mod subshell;
 mod switch;
 
@@ -80,6 +81,7 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Import(Import::AwsCreds { dir, accounts }) => import::aws_creds(dir, accounts),
         Command::Doctor => doctor::run(),
+        Command::Rotate { account, session } => rotate::run(&account, &session),
         Command::Prompt => prompt::run(),
         Command::Completions { shell } => completions::run(shell),
         Command::Hook { shell, segment } => hook(shell, segment),

@@ -11,4 +11,5 @@ mod export;
 mod failures;
 mod import;
 mod mfa_device;
+mod rotate;
 mod sessions;

@@ -33,6 +33,10 @@ Test-control endpoints, JSON in and out, in the spirit of moto's /moto-api/:
   GET  /_awsenv/calls            -> [{"action", "access_key_id", "status"}, ...]
   GET  /_awsenv/totp?seed=B32&offset=0 -> {"code"}
   GET  /_awsenv/mfa-devices      -> [{"serial", "user"}, ...] (user null: not enabled)
+  POST /_awsenv/fail             {"action", "user", "after"?, "times"?} -> {}: after letting
+                                 `after` calls of that action by that user through, the next
+                                 `times` answer AccessDenied (a step made to fail, for tests)
+  GET  /_awsenv/keys?user=NAME   -> [access key id, ...]
 """
 
 import base64
@@ -555,6 +559,45 @@ def deactivate_key(body: dict) -> dict:
     return {}
 
 
+# (action, user) -> [calls to let through first, calls to fail then]: lets a test break one
+# step of a sequence, even a step whose action was called before it, for its own user only
+# (tests run in parallel against this one server).
+FAILURES: dict[tuple[str, str], list[int]] = {}
+
+
+def user_keys(query: dict) -> list:
+    iam = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    return [k.access_key_id for k in iam.get_user(query["user"]).access_keys]
+
+
+def fail_next(body: dict) -> dict:
+    key = (body["action"], body["user"])
+    FAILURES[key] = [int(body.get("after", 0)), int(body.get("times", 1))]
+    return {}
+
+
+def user_of(access_key_id: str) -> str | None:
+    session = SESSIONS.get(access_key_id)
+    if session is not None:
+        return session.user.name if session.user else None
+    iam = iam_backends[get_account_id_from(access_key_id)]["aws"]
+    key = iam.access_keys.get(access_key_id)
+    return key.user_name if key else None
+
+
+def injected_failure(action: str, access_key_id: str) -> bool:
+    after_times = FAILURES.get((action, user_of(access_key_id)))
+    if not after_times:
+        return False
+    if after_times[0] > 0:
+        after_times[0] -= 1
+        return False
+    if after_times[1] > 0:
+        after_times[1] -= 1
+        return True
+    return False
+
+
 def mfa_devices(_: dict) -> list:
     # Lets tests see devices that are not enabled for anyone, which IAM's ListMFADevices
     # never shows: a half-made set-up leaves exactly those behind.
@@ -576,6 +619,8 @@ CONTROL_ENDPOINTS = {
     ("GET", "/_awsenv/calls"): lambda _: list(CALLS),
     ("GET", "/_awsenv/totp"): totp_code,
     ("GET", "/_awsenv/mfa-devices"): mfa_devices,
+    ("POST", "/_awsenv/fail"): fail_next,
+    ("GET", "/_awsenv/keys"): user_keys,
 }
 
 
@@ -637,6 +682,9 @@ class PatchedMoto:
         else:
             patch, namespace = patch_iam, IAM_NAMESPACE
         try:
+            action = params.get("Action")
+            if injected_failure(action, auth.access_key_id):
+                raise AwsError(403, "AccessDenied", f"{action} failed, as a test asked")
             response = patch(environ, body, params, auth)
         except AwsError as error:
             response = error.response(namespace)

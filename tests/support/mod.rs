@@ -162,6 +162,23 @@ impl Moto {
         self.totp(user.seed.as_deref().expect("user has MFA"), 0)
     }
 
+    /// Lets `after` calls of `action` by `user` through, then fails the next (AccessDenied).
+    pub fn fail_next(&self, user: &User, action: &str, after: u32) {
+        let body =
+            serde_json::json!({ "action": action, "user": user.name, "after": after, "times": 1 });
+        self.request("POST", "/_awsenv/fail", &body);
+    }
+
+    /// The access key ids of an IAM user, straight from moto.
+    pub fn keys_of(&self, user: &str) -> Vec<String> {
+        let v = self.request("GET", &format!("/_awsenv/keys?user={user}"), &Value::Null);
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// Every virtual MFA device, as (serial, user name if enabled for one).
     pub fn mfa_devices(&self) -> Vec<(String, Option<String>)> {
         let v = self.request("GET", "/_awsenv/mfa-devices", &Value::Null);
