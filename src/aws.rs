@@ -59,6 +59,16 @@ pub enum Call {
     DeleteVirtualMfaDevice {
         serial: String,
     },
+    /// Credentials for a console session with the user's own rights.
+    GetFederationToken {
+        name: String,
+        duration_seconds: Option<u32>,
+    },
+    /// The federation endpoint's sign-in token for the request's credentials.
+    GetSigninToken {
+        federation_url: String,
+        session_duration: Option<u32>,
+    },
     ListAccessKeys {
         user_name: String,
     },
@@ -88,6 +98,8 @@ impl Call {
             Call::EnableMfaDevice { .. } => "EnableMFADevice",
             Call::DeactivateMfaDevice { .. } => "DeactivateMFADevice",
             Call::DeleteVirtualMfaDevice { .. } => "DeleteVirtualMFADevice",
+            Call::GetFederationToken { .. } => "GetFederationToken",
+            Call::GetSigninToken { .. } => "getSigninToken",
             Call::ListAccessKeys { .. } => "ListAccessKeys",
             Call::CreateAccessKey { .. } => "CreateAccessKey",
             Call::DeleteAccessKey { .. } => "DeleteAccessKey",
@@ -96,9 +108,11 @@ impl Call {
 
     pub fn service(&self) -> Service {
         match self {
-            Call::GetSessionToken { .. } | Call::AssumeRole { .. } | Call::GetCallerIdentity => {
-                Service::Sts
-            }
+            Call::GetSessionToken { .. }
+            | Call::AssumeRole { .. }
+            | Call::GetCallerIdentity
+            | Call::GetFederationToken { .. }
+            | Call::GetSigninToken { .. } => Service::Sts,
             _ => Service::Iam,
         }
     }
@@ -133,6 +147,8 @@ pub enum Reply {
         serial: String,
         seed: Secret,
     },
+    /// getSigninToken: what the console's login URL carries.
+    SigninToken(Secret),
     /// ListAccessKeys: the user's access key ids.
     Keys(Vec<String>),
     /// CreateAccessKey: the new key.
@@ -176,6 +192,19 @@ pub enum Reason {
     Timeout,
     Unreachable,
     Other,
+}
+
+/// Percent-encoding for URL query values (everything but unreserved characters).
+pub fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 /// Whose credentials sign a request, for saying what to do when AWS rejects them.

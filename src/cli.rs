@@ -106,6 +106,19 @@ pub enum Command {
     /// Bring accounts kept by older tools into the AWS shared files
     #[command(subcommand)]
     Import(Import),
+    /// Open the AWS console signed in as the account (or print the sign-in URL)
+    Login {
+        #[arg(add = ArgValueCandidates::new(accounts))]
+        account: String,
+        /// Print the URL instead of opening it (it signs in whoever has it, for minutes)
+        #[arg(long)]
+        print: bool,
+        /// The console page to land on [default: https://console.aws.amazon.com/]
+        #[arg(long)]
+        destination: Option<String>,
+        #[command(flatten)]
+        session: SessionArgs,
+    },
     /// Replace the access key of an account's IAM user: create, prove, write, delete the old
     Rotate {
         #[arg(add = ArgValueCandidates::new(accounts))]

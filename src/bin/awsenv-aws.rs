@@ -202,6 +202,37 @@ async fn answer(request: &Request) -> Result<Reply, Failure> {
             timed(debug, "iam:DeactivateMFADevice", send).await?;
             Reply::Done
         }
+        Call::GetFederationToken {
+            name,
+            duration_seconds,
+        } => {
+            // The console session gets the user's own rights: a federation token has the
+            // intersection of the user's policies and this one.
+            let allow_all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+            let send = sts
+                .get_federation_token()
+                .name(name)
+                .policy(allow_all)
+                .set_duration_seconds(duration_seconds.map(|d| d as i32))
+                .send();
+            let out = timed(debug, "sts:GetFederationToken", send).await?;
+            let mut issued = issued(out.credentials)?;
+            issued.identity = out.federated_user.map(|u| u.arn).unwrap_or_default();
+            Reply::Issued(issued)
+        }
+        Call::GetSigninToken {
+            federation_url,
+            session_duration,
+        } => {
+            let start = Instant::now();
+            let token = signin_token(request, federation_url, *session_duration).await;
+            if debug {
+                let ms = start.elapsed().as_secs_f64() * 1000.0;
+                let outcome = if token.is_ok() { "ok" } else { "failed" };
+                eprintln!("awsenv-aws: debug getSigninToken {outcome} in {ms:.1}ms");
+            }
+            Reply::SigninToken(token?)
+        }
         Call::ListAccessKeys { user_name } => {
             let send = iam.list_access_keys().user_name(user_name).send();
             let out = timed(debug, "iam:ListAccessKeys", send).await?;
@@ -237,6 +268,78 @@ async fn answer(request: &Request) -> Result<Reply, Failure> {
             Reply::Done
         }
     })
+}
+
+/// GET {federation_url}?Action=getSigninToken&Session={...}: the credentials go in the query,
+/// as the federation endpoint wants them, and only to that endpoint.
+async fn signin_token(
+    request: &Request,
+    federation_url: &str,
+    session_duration: Option<u32>,
+) -> Result<Secret, Failure> {
+    use http_body_util::BodyExt;
+    let creds = &request.credentials;
+    let session = serde_json::json!({
+        "sessionId": creds.access_key_id,
+        "sessionKey": creds.secret_access_key.expose(),
+        "sessionToken": creds.session_token.as_ref().map(|t| t.expose()).unwrap_or_default(),
+    });
+    let mut url = format!(
+        "{federation_url}?Action=getSigninToken&Session={}",
+        aws::url_encode(&session.to_string())
+    );
+    if let Some(duration) = session_duration {
+        url.push_str(&format!("&SessionDuration={duration}"));
+    }
+    let uri: hyper::Uri = url
+        .parse()
+        .map_err(|e| other(&format!("bad sign-in endpoint {federation_url}: {e}")))?;
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_native_roots()
+        .map_err(|e| other(&format!("no TLS root certificates: {e}")))?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build::<_, http_body_util::Empty<bytes::Bytes>>(https);
+    let unreachable = |e: &(dyn std::error::Error + 'static)| Failure {
+        reason: Reason::Unreachable,
+        code: None,
+        message: root_cause(e),
+    };
+    let wait = Duration::from_secs(request.timeout_secs.max(1));
+    let response = match tokio::time::timeout(wait, client.get(uri)).await {
+        Err(_) => {
+            return Err(Failure {
+                reason: Reason::Timeout,
+                code: None,
+                message: "no answer in time".into(),
+            });
+        }
+        Ok(result) => result.map_err(|e| unreachable(&e))?,
+    };
+    let status = response.status();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| unreachable(&e))?
+        .to_bytes();
+    if !status.is_success() {
+        return Err(Failure {
+            reason: Reason::Denied,
+            code: Some(status.as_u16().to_string()),
+            message: format!("the sign-in endpoint answered {status}"),
+        });
+    }
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        #[serde(rename = "SigninToken")]
+        signin_token: String,
+    }
+    let answer: Answer = serde_json::from_slice(&body)
+        .map_err(|_| other("the sign-in endpoint answered without a SigninToken"))?;
+    Ok(Secret::new(answer.signin_token))
 }
 
 fn other(message: &str) -> Failure {

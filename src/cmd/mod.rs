@@ -8,6 +8,7 @@ mod hook;
 mod import;
 mod init;
 mod list;
+mod login;
 mod logout;
 mod mfa_device;
 mod now;
@@ -81,6 +82,12 @@ pub fn run(command: Command) -> Result<()> {
         }
         Command::Import(Import::AwsCreds { dir, accounts }) => import::aws_creds(dir, accounts),
         Command::Doctor => doctor::run(),
+        Command::Login {
+            account,
+            print,
+            destination,
+            session,
+        } => login::run(&account, print, destination, &session),
         Command::Rotate { account, session } => rotate::run(&account, &session),
         Command::Prompt => prompt::run(),
         Command::Completions { shell } => completions::run(shell),

@@ -10,6 +10,7 @@ mod doctor;
 mod export;
 mod failures;
 mod import;
+mod login;
 mod mfa_device;
 mod rotate;
 mod sessions;

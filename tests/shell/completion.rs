@@ -16,7 +16,7 @@ fn tab_completes_account_names_in_every_shell() {
         t.pty.send("\n");
         t.pty.wait_for("awsenv: personal: ");
         assert_eq!(t.next_prompt(), "personal 12h", "{sh:?}");
-        t.pty.send("awsenv lo\t");
+        t.pty.send("awsenv logo\t");
         t.pty.wait_for("awsenv logout");
         t.pty.send("\n");
         t.pty.wait_for("awsenv: personal: cached session removed");
