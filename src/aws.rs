@@ -230,7 +230,10 @@ pub fn call(
             Service::Iam => "us-east-1".into(),
             Service::Sts => account.region.clone().unwrap_or_else(|| "us-east-1".into()),
         },
-        endpoint: endpoint_from_env(service),
+        endpoint: match &call {
+            Call::GetSigninToken { federation_url, .. } => Some(federation_url.clone()),
+            _ => endpoint_from_env(service),
+        },
         timeout_secs: timeout()?,
         debug: crate::debug::enabled(),
         call,

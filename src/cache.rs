@@ -142,8 +142,10 @@ impl Cache {
             file.write_all(&serde_json::to_vec_pretty(session)?)?;
             file.sync_all()?;
             fs::rename(&tmp, &path)?;
-            // The rename is durable only once the directory is.
-            File::open(&self.dir)?.sync_all()
+            // The rename is durable only once the directory is; a directory that cannot be
+            // synced must not turn a written session into an error.
+            let _ = File::open(&self.dir).and_then(|d| d.sync_all());
+            Ok(())
         })();
         written.map_err(|e| {
             let _ = fs::remove_file(&tmp);

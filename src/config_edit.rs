@@ -7,7 +7,7 @@ use crate::error::{Result, fail};
 use crate::profile::section_profile;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 /// Which shared file: their sections name profiles differently.
@@ -58,6 +58,12 @@ pub fn edit_file(
 
 fn replace(target: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     let dir = target.parent().unwrap_or(Path::new("."));
+    if !dir.exists() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+    }
     let name = target.file_name().unwrap_or_default().to_string_lossy();
     let tmp = dir.join(format!(".{name}.awsenv-{}", std::process::id()));
     let _ = fs::remove_file(&tmp);
@@ -72,7 +78,10 @@ fn replace(target: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
         file.write_all(bytes)?;
         file.sync_all()?;
         fs::rename(&tmp, target)?;
-        File::open(dir)?.sync_all()
+        // The file is replaced: a directory that cannot be synced (some network file
+        // systems) must not make the caller believe the old content is still there.
+        let _ = File::open(dir).and_then(|d| d.sync_all());
+        Ok(())
     })();
     if written.is_err() {
         let _ = fs::remove_file(&tmp);

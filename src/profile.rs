@@ -145,7 +145,13 @@ impl Profiles {
         for (path, is_config) in [(&files.config, true), (&files.credentials, false)] {
             let text = match std::fs::read_to_string(path) {
                 Ok(text) => text,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // No file, or no directory for it: no profiles there.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                    ) =>
+                {
                     crate::debug!("no {}", path.display());
                     continue;
                 }

@@ -240,7 +240,12 @@ async fn answer(request: &Request) -> Result<Reply, Failure> {
             Reply::Keys(ids.filter_map(|k| k.access_key_id).collect())
         }
         Call::CreateAccessKey { user_name } => {
-            let send = iam.create_access_key().user_name(user_name).send();
+            // Not retried: a retry after a lost answer would make a second key.
+            let once = aws_sdk_iam::config::Builder::from(&config)
+                .retry_config(RetryConfig::standard().with_max_attempts(1))
+                .build();
+            let once = aws_sdk_iam::Client::from_conf(once);
+            let send = once.create_access_key().user_name(user_name).send();
             let key = timed(debug, "iam:CreateAccessKey", send)
                 .await?
                 .access_key
@@ -294,6 +299,16 @@ async fn signin_token(
     let uri: hyper::Uri = url
         .parse()
         .map_err(|e| other(&format!("bad sign-in endpoint {federation_url}: {e}")))?;
+    // The query carries the session's secret: plain http only to this machine.
+    let loopback = matches!(
+        uri.host(),
+        Some("127.0.0.1" | "localhost" | "[::1]" | "::1")
+    );
+    if uri.scheme_str() != Some("https") && !loopback {
+        return Err(other(&format!(
+            "the sign-in endpoint {federation_url} must be https"
+        )));
+    }
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_native_roots()
         .map_err(|e| other(&format!("no TLS root certificates: {e}")))?
@@ -308,23 +323,21 @@ async fn signin_token(
         message: root_cause(e),
     };
     let wait = Duration::from_secs(request.timeout_secs.max(1));
-    let response = match tokio::time::timeout(wait, client.get(uri)).await {
-        Err(_) => {
-            return Err(Failure {
-                reason: Reason::Timeout,
-                code: None,
-                message: "no answer in time".into(),
-            });
-        }
-        Ok(result) => result.map_err(|e| unreachable(&e))?,
+    // The whole exchange, body included, under the timeout.
+    let exchange = async {
+        let response = client.get(uri).await.map_err(|e| unreachable(&e))?;
+        let status = response.status();
+        let body = response.into_body().collect().await;
+        let body = body.map_err(|e| unreachable(&e))?.to_bytes();
+        Ok::<_, Failure>((status, body))
     };
-    let status = response.status();
-    let body = response
-        .into_body()
-        .collect()
+    let (status, body) = tokio::time::timeout(wait, exchange)
         .await
-        .map_err(|e| unreachable(&e))?
-        .to_bytes();
+        .map_err(|_| Failure {
+            reason: Reason::Timeout,
+            code: None,
+            message: "no answer in time".into(),
+        })??;
     if !status.is_success() {
         return Err(Failure {
             reason: Reason::Denied,

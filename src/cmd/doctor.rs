@@ -57,13 +57,28 @@ fn files_themselves(files: &Files, findings: &mut Vec<String>) {
             continue;
         };
         let file = path.display();
-        let mut seen = BTreeSet::new();
-        for (name, values) in profile::parse_ini(&text, is_config) {
-            if !seen.insert(name.clone()) {
+        // The same header twice, as written: `[default]` beside `[profile default]` is fine.
+        let mut headers = BTreeSet::new();
+        for line in text.lines().map(str::trim).filter(|l| l.starts_with('[')) {
+            let header = line.split(']').next().unwrap_or(line);
+            let header: Vec<&str> = header.split_whitespace().collect();
+            if !headers.insert(header.join(" ")) {
                 findings.push(format!(
-                    "{name}: its section appears twice in {file}, which the AWS CLI refuses: merge them"
+                    "{}]: this section appears twice in {file}, which the AWS CLI refuses: merge them",
+                    header.join(" ")
                 ));
             }
+        }
+        if !is_config
+            && let Ok(meta) = std::fs::metadata(path)
+            && meta.mode() & 0o077 != 0
+        {
+            findings.push(format!(
+                "{file} holds keys and others may read it (mode {:o}): run chmod 600 {file}",
+                meta.mode() & 0o777
+            ));
+        }
+        for (name, values) in profile::parse_ini(&text, is_config) {
             let mut keys = BTreeSet::new();
             for (key, value) in values {
                 if !keys.insert(key.clone()) {
@@ -83,8 +98,13 @@ fn files_themselves(files: &Files, findings: &mut Vec<String>) {
         for (key, value) in keys {
             if let Some(other) = credentials.get(name).and_then(|c| c.get(key))
                 && other != value
-                && !key.contains("secret")
             {
+                // Secrets and tokens are named, never shown.
+                let (value, other) = if key.contains("secret") || key.contains("token") {
+                    ("one value", "another")
+                } else {
+                    (value.as_str(), other.as_str())
+                };
                 findings.push(format!(
                     "{name}: {key} is {value} in {} but {other} in {}; the credentials file wins: \
                      keep one",
@@ -112,6 +132,20 @@ fn accounts(profiles: &Profiles, findings: &mut Vec<String>) {
                     && ["aws_access_key_id", "aws_secret_access_key", "mfa_serial"]
                         .iter()
                         .all(|k| profiles.value(name, k).is_none()) =>
+            {
+                continue;
+            }
+            // Profiles that other tools serve (SSO, credential_source, web identity) are
+            // fine as they are; awsenv just does not manage them.
+            Err(_)
+                if [
+                    "sso_session",
+                    "sso_start_url",
+                    "credential_source",
+                    "web_identity_token_file",
+                ]
+                .iter()
+                .any(|k| profiles.value(name, k).is_some()) =>
             {
                 continue;
             }
@@ -144,6 +178,10 @@ fn accounts(profiles: &Profiles, findings: &mut Vec<String>) {
 
 /// `arn:PARTITION:iam::ACCOUNT_ID:KIND...`
 fn is_arn(text: &str, kind: &str) -> bool {
+    // A comment after the value (`... # phone`) is part of the value for AWS.
+    if text.contains(char::is_whitespace) {
+        return false;
+    }
     let parts: Vec<&str> = text.splitn(6, ':').collect();
     matches!(parts.as_slice(), ["arn", partition, "iam", "", id, rest]
         if partition.starts_with("aws")
@@ -219,8 +257,14 @@ fn shell_integration(findings: &mut Vec<String>) {
     };
     let undoer = |l: &&&str| {
         undoers.iter().any(|u| l.starts_with(u))
-            && !l.contains("$PROMPT_COMMAND")
-            && !l.contains("$precmd_functions")
+            && ![
+                "$PROMPT_COMMAND",
+                "${PROMPT_COMMAND",
+                "$precmd_functions",
+                "${precmd_functions",
+            ]
+            .iter()
+            .any(|kept| l.contains(kept))
     };
     if let Some(later) = lines[at + 1..].iter().find(undoer) {
         findings.push(format!(

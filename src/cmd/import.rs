@@ -105,22 +105,24 @@ fn account_ids(path: &Path) -> Result<BTreeMap<String, String>> {
             path.display()
         )
     })?;
-    map.into_iter()
-        .map(|(name, arn)| {
-            let id = arn
-                .strip_prefix("arn:aws:iam::")
-                .map(|rest| rest.trim_end_matches(':'))
-                .filter(|id| id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()))
-                .ok_or_else(|| {
-                    fail!(
-                        Config,
-                        "{}: {name} is {arn}, not arn:aws:iam::ACCOUNT_ID:",
-                        path.display()
-                    )
-                })?;
-            Ok((name, id.to_owned()))
-        })
-        .collect()
+    let mut ids = BTreeMap::new();
+    for (name, arn) in map {
+        let id = arn
+            .strip_prefix("arn:aws:iam::")
+            .map(|rest| rest.trim_end_matches(':'))
+            .filter(|id| id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()));
+        match id {
+            Some(id) => {
+                ids.insert(name, id.to_owned());
+            }
+            // One odd entry must not stop the others: this name just gets no mfa_serial.
+            None => say(&format!(
+                "{}: {name} is {arn}, not arn:aws:iam::ACCOUNT_ID:; {name} gets no mfa_serial",
+                path.display()
+            )),
+        }
+    }
+    Ok(ids)
 }
 
 fn read_trimmed(path: &Path) -> Result<Option<String>> {

@@ -46,22 +46,24 @@ pub fn run(name: &str, print: bool, destination: Option<String>, args: &SessionA
                 keys.credentials(),
                 &Signer::Keys(&account, keys),
             )? {
+                // The federation token's own duration is the console session's.
                 Reply::Issued(issued) => (
                     aws::Credentials {
                         access_key_id: issued.access_key_id,
                         secret_access_key: issued.secret_access_key,
                         session_token: Some(issued.session_token),
                     },
-                    Some(duration),
+                    None,
                 ),
                 other => return Err(iam::unexpected(&other)),
             }
         }
-        // A role's console session lasts as long as its role session: the endpoint takes no
-        // SessionDuration for role credentials.
+        // Role credentials take SessionDuration: the console session lasts as long as the
+        // role session has left, within the endpoint's 15m to 12h.
         Source::Role(_) => {
             let (_, _, got) = super::session(name, args, false)?;
-            (got.session.credentials(), None)
+            let left = got.session.seconds_left().clamp(900, 43_200);
+            (got.session.credentials(), u32::try_from(left).ok())
         }
     };
     let endpoint = std::env::var("AWSENV_SIGNIN_URL")

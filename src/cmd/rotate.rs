@@ -75,12 +75,35 @@ pub fn run(name: &str, args: &SessionArgs) -> Result<()> {
              --access-key-id {other}), then rotate again"
         ));
     }
-    let (new_id, new_secret) = match call(
+    let created = call(
         Call::CreateAccessKey {
             user_name: user.clone(),
         },
         &credentials,
-    )? {
+    );
+    let created = created.map_err(|e| {
+        // A key AWS made although its answer was lost would be a key nobody knows of.
+        let now = match call(
+            Call::ListAccessKeys {
+                user_name: user.clone(),
+            },
+            &credentials,
+        ) {
+            Ok(Reply::Keys(ids)) => ids,
+            _ => Vec::new(),
+        };
+        match now.iter().find(|id| !existing.contains(id)) {
+            Some(unknown) => Error::new(
+                e.kind,
+                format!(
+                    "{e}; AWS made key {unknown} all the same: delete it with aws iam \
+                     delete-access-key --user-name {user} --access-key-id {unknown}"
+                ),
+            ),
+            None => e,
+        }
+    })?;
+    let (new_id, new_secret) = match created {
         Reply::NewKey {
             access_key_id,
             secret_access_key,
@@ -129,6 +152,24 @@ pub fn run(name: &str, args: &SessionArgs) -> Result<()> {
 
     // From here the file holds the new, proven key: whatever fails, a key works.
     let old = keys.access_key_id.clone();
+    // Deleting the old key must not strand another profile that still uses it (keys copied
+    // to [default], or a section twice where another copy counts).
+    let reloaded = Profiles::load(files.clone())?;
+    let still_old: Vec<String> = reloaded
+        .names()
+        .filter(|n| reloaded.value(n, "aws_access_key_id").as_deref() == Some(old.as_str()))
+        .map(|n| format!("[{n}]"))
+        .collect();
+    if !still_old.is_empty() {
+        return Err(fail!(
+            Config,
+            "{name}: the new key {new_id} is in {} and works, but {} still use the old key {old}, \
+             so it was not deleted: copy the new key there, then delete {old} with aws iam \
+             delete-access-key --user-name {user} --access-key-id {old}",
+            keys.file.display(),
+            still_old.join(", ")
+        ));
+    }
     let delete_old = Call::DeleteAccessKey {
         user_name: user.clone(),
         access_key_id: old.clone(),
@@ -147,7 +188,7 @@ pub fn run(name: &str, args: &SessionArgs) -> Result<()> {
             keys.file.display()
         ));
     }
-    let dropped = drop_sessions_of(&cache, &old)?;
+    let dropped = drop_sessions_of(&cache, &old);
     say(&format!(
         "{name}: access key {new_id} replaces {old} in {}; {old} is deleted, and {dropped} cached \
          session(s) made from it are dropped",
@@ -185,17 +226,22 @@ fn prove(account: &Account, keys: &Keys) -> Result<()> {
     }
 }
 
-/// Cached sessions made from `key`, the account's own and those of roles assumed from it.
-fn drop_sessions_of(cache: &Cache, key: &str) -> Result<usize> {
+/// Drops the cached sessions made from `key`: the account's own, and those of roles assumed
+/// from it (their origin ends with the key). Best effort: the rotation is done, and a session
+/// left behind is not used anyway, being made from another key than the profile's.
+fn drop_sessions_of(cache: &Cache, key: &str) -> usize {
     let origin = format!("key:{key}");
     let mut dropped = 0;
     for account in cache.accounts() {
         if let Lookup::Found(session) = cache.read(&account)
-            && session.origin.contains(&origin)
-            && cache.remove(&account)?
+            && session.origin.ends_with(&origin)
         {
-            dropped += 1;
+            match cache.remove(&account) {
+                Ok(true) => dropped += 1,
+                Ok(false) => {}
+                Err(e) => say(&format!("{e}")),
+            }
         }
     }
-    Ok(dropped)
+    dropped
 }

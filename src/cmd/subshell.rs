@@ -95,9 +95,16 @@ fn zdotdir(parent: PathBuf) -> Result<PathBuf> {
     let written = (|| -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
         let user = "${__AWSENV_USER_ZDOTDIR:-$HOME}";
+        let ours = Shell::Zsh.quote(&dir.to_string_lossy());
+        // A .zshenv that points ZDOTDIR elsewhere (the XDG layout) names the user's rc
+        // directory: remember it, and keep ours until our .zshrc has run.
         std::fs::write(
             dir.join(".zshenv"),
-            format!("[[ -f {user}/.zshenv ]] && source {user}/.zshenv\n"),
+            format!(
+                "[[ -f {user}/.zshenv ]] && source {user}/.zshenv\n\
+                 if [[ $ZDOTDIR != {ours} ]]; then\n\
+                 __AWSENV_USER_ZDOTDIR=$ZDOTDIR; ZDOTDIR={ours}\nfi\n"
+            ),
         )?;
         std::fs::write(
             dir.join(".zshrc"),

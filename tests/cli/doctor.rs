@@ -27,6 +27,11 @@ fn home(config: &str, credentials: &str, bashrc: &str) -> Home {
     let home = Home::new();
     std::fs::write(home.config_file(), config).unwrap();
     std::fs::write(home.credentials_file(), credentials).unwrap();
+    std::fs::set_permissions(
+        home.credentials_file(),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
     std::fs::write(home.dir.join(".bashrc"), bashrc).unwrap();
     home
 }
@@ -76,7 +81,7 @@ fn each_breakage_is_one_finding() {
             format!("{CONFIG}\n[profile admin]\nexternal_id = x\n"),
             CREDENTIALS.into(),
             BASHRC.into(),
-            "admin: its section appears twice in",
+            "[profile admin]: this section appears twice in",
         ),
         (
             "a role without source",
@@ -150,6 +155,60 @@ fn each_breakage_is_one_finding() {
         assert!(lines[0].contains(expected), "{what}: {lines:?}");
         assert_eq!(lines[1], "1 finding(s)", "{what}");
     }
+}
+
+#[test]
+fn what_is_fine_stays_quiet_and_what_is_hidden_is_found() {
+    let sso = "\n[profile corp]\nsso_session = corp\nsso_account_id = 123456789012\n";
+    let fine = [
+        format!("{CONFIG}\n[profile default]\noutput = json\n{sso}"),
+        CONFIG.to_owned(),
+    ];
+    for (config, bashrc) in [
+        (fine[0].clone(), BASHRC.to_owned()),
+        (
+            fine[1].clone(),
+            format!("{BASHRC}PROMPT_COMMAND=\"history -a; ${{PROMPT_COMMAND}}\"\n"),
+        ),
+    ] {
+        let home = home(&config, CREDENTIALS, &bashrc);
+        let (code, lines) = doctor(&home, None);
+        assert_eq!(lines, ["no problems found"], "{config}\n{bashrc}");
+        assert_eq!(code, Some(0));
+    }
+    // A comment after a value is part of it for AWS.
+    let commented = CONFIG.replace(":mfa/alice", ":mfa/alice  # phone");
+    let home = home(&commented, CREDENTIALS, BASHRC);
+    let (_, lines) = doctor(&home, None);
+    assert!(
+        lines[0].contains("mfa/alice  # phone is neither"),
+        "{lines:?}"
+    );
+    // Keys readable by others.
+    let home = self::home(CONFIG, CREDENTIALS, BASHRC);
+    std::fs::set_permissions(
+        home.credentials_file(),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let (_, lines) = doctor(&home, None);
+    assert!(
+        lines[0].contains("holds keys and others may read it (mode 644)"),
+        "{lines:?}"
+    );
+    // A token that differs between the files is named, never shown.
+    let home = self::home(
+        &CONFIG.replace(
+            "region = eu-west-1\n",
+            "region = eu-west-1\naws_session_token = config-token-value\n",
+        ),
+        &format!("{CREDENTIALS}aws_session_token = credentials-token-value\n"),
+        BASHRC,
+    );
+    let (_, lines) = doctor(&home, None);
+    let all = lines.join("\n");
+    assert!(all.contains("aws_session_token is one value in"), "{all}");
+    assert!(!all.contains("token-value"), "{all}");
 }
 
 #[test]

@@ -80,7 +80,7 @@ fn an_aws_creds_directory_becomes_working_profiles() {
 }
 
 #[test]
-fn a_malformed_accounts_file_is_named() {
+fn a_bad_accounts_entry_is_named_and_skipped() {
     let home = Home::new();
     let dir = home.dir.join("aws-creds");
     std::fs::create_dir_all(&dir).unwrap();
@@ -88,7 +88,7 @@ fn a_malformed_accounts_file_is_named() {
     std::fs::write(dir.join("accounts.json"), r#"{"a": "987654321012"}"#).unwrap();
     let out = home
         .run(&["import", "aws-creds", dir.to_str().unwrap()])
-        .fails(3);
+        .ok();
     assert!(
         out.stderr
             .contains("a is 987654321012, not arn:aws:iam::ACCOUNT_ID:"),

@@ -86,7 +86,11 @@ fn a_users_console_url_comes_from_a_federation_token() {
     let out = login(&home, &endpoint, &["bob", "--print", "--duration", "2h"]).ok();
     let query = seen.recv().unwrap();
     assert_eq!(query["Action"], "getSigninToken");
-    assert_eq!(query["SessionDuration"], "7200");
+    // The federation token's own duration (2h) is the console session's.
+    assert!(
+        !query.contains_key("SessionDuration"),
+        "not for federation tokens"
+    );
     let session: Value = serde_json::from_str(&query["Session"]).unwrap();
     for key in ["sessionId", "sessionKey", "sessionToken"] {
         assert!(!session[key].as_str().unwrap().is_empty(), "{key}");
@@ -130,9 +134,10 @@ fn a_roles_console_url_comes_from_its_role_session() {
     )
     .ok();
     let query = seen.recv().unwrap();
+    let duration: u32 = query["SessionDuration"].parse().unwrap();
     assert!(
-        !query.contains_key("SessionDuration"),
-        "not for role credentials"
+        (3500..=3600).contains(&duration),
+        "the role session's time left: {duration}"
     );
     let session: Value = serde_json::from_str(&query["Session"]).unwrap();
     assert_eq!(
@@ -163,6 +168,20 @@ fn a_console_session_beyond_aws_limits_is_refused_before_any_call() {
         out.stderr
     );
     assert!(moto().calls_by(&bob.access_key_id).is_empty());
+}
+
+#[test]
+fn a_sign_in_endpoint_over_plain_http_elsewhere_is_refused() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    let out = login(
+        &home,
+        "http://signin.example.invalid/federation",
+        &["bob", "--print"],
+    );
+    assert_ne!(out.code, Some(0));
+    assert!(out.stderr.contains("must be https"), "{}", out.stderr);
+    assert_eq!(out.stdout, "");
 }
 
 #[test]

@@ -287,10 +287,12 @@ fn wrong_codes_leave_no_device_behind() {
 fn a_config_that_cannot_be_written_leaves_no_device_behind() {
     let home = Home::new();
     let frank = moto().user(false);
-    // Keys only in the credentials file; the config lives in a directory that does not exist.
+    // Keys only in the credentials file; the config's directory is a file, so it cannot be
+    // written (tests run as root, which file modes do not stop).
     home.keys("frank", &frank);
+    std::fs::write(home.dir.join("not-a-dir"), "").unwrap();
     let mut cmd = home.awsenv(&["mfa-device", "setup", "frank"]);
-    cmd.env("AWS_CONFIG_FILE", home.dir.join("missing/config"))
+    cmd.env("AWS_CONFIG_FILE", home.dir.join("not-a-dir/config"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut terminal = Pty::spawn(cmd);
@@ -301,7 +303,11 @@ fn a_config_that_cannot_be_written_leaves_no_device_behind() {
     terminal.wait_for("Next code");
     terminal.send(&format!("{}\n", moto().totp(&seed, 1)));
     let out = home.output(terminal.output(), true).fails(3);
-    assert!(out.stderr.contains("cannot write"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not-a-dir/config: Not a directory"),
+        "{}",
+        out.stderr
+    );
     assert!(
         out.stderr.contains("; the new device was removed"),
         "{}",

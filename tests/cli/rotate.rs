@@ -81,6 +81,32 @@ fn rotate_replaces_the_key_and_drops_its_sessions() {
 }
 
 #[test]
+fn the_old_key_stays_while_another_profile_uses_it() {
+    let (home, bob) = bob();
+    home.keys("default", &bob);
+    let out = home.run(&["rotate", "bob"]).fails(3);
+    assert!(
+        out.stderr.contains(&format!(
+            "[default] still use the old key {}",
+            bob.access_key_id
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_ne!(
+        key_in_file(&home),
+        bob.access_key_id,
+        "[bob] has the new key"
+    );
+    assert_eq!(
+        moto().keys_of(&bob.name).len(),
+        2,
+        "the old key was not deleted"
+    );
+    assert!(moto().keys_of(&bob.name).contains(&bob.access_key_id));
+}
+
+#[test]
 fn a_failure_at_any_step_leaves_a_working_key() {
     // (the step that fails, calls of it to let through first, whether the old key stays)
     for (action, after, old_stays) in [
