@@ -91,22 +91,29 @@ fn no_device(account: &Account) -> crate::error::Error {
     )
 }
 
+/// `d` within AWS's `(min, max)` for `what` ("a GetSessionToken session"), or an error that
+/// says so before any call is made.
+pub fn within(name: &str, what: &str, (min, max): (u32, u32), d: u32) -> Result<()> {
+    if (min..=max).contains(&d) {
+        return Ok(());
+    }
+    Err(fail!(
+        Config,
+        "{name}: {what} lasts {} to {}; {} was asked for",
+        clock::human(min.into()),
+        clock::human(max.into()),
+        clock::human(d.into())
+    ))
+}
+
 pub fn check_duration(account: &Account, duration: Option<u32>) -> Result<()> {
     let Some(d) = duration else { return Ok(()) };
     let name = &account.name;
-    let (what, (min, max)) = match &account.source {
-        Source::Keys(_) => ("GetSessionToken", SESSION_TOKEN_LIMITS),
-        Source::Role(_) => ("AssumeRole", ASSUME_ROLE_LIMITS),
+    let (what, limits) = match &account.source {
+        Source::Keys(_) => ("a GetSessionToken session", SESSION_TOKEN_LIMITS),
+        Source::Role(_) => ("an AssumeRole session", ASSUME_ROLE_LIMITS),
     };
-    if !(min..=max).contains(&d) {
-        return Err(fail!(
-            Config,
-            "{name}: a {what} session lasts {} to {}; {} was asked for",
-            clock::human(min.into()),
-            clock::human(max.into()),
-            clock::human(d.into())
-        ));
-    }
+    within(name, what, limits, d)?;
     if let Source::Role(role) = &account.source
         && matches!(role.from.source, Source::Role(_))
         && d > CHAINED_MAX

@@ -6,9 +6,9 @@
 
 use crate::aws::{self, Call, Reply, Signer, url_encode};
 use crate::cli::SessionArgs;
-use crate::clock;
 use crate::error::{Result, fail};
 use crate::iam;
+use crate::obtain;
 use crate::profile::{Files, Profiles, Source};
 use crate::ui::{self, say};
 
@@ -24,16 +24,8 @@ pub fn run(name: &str, print: bool, destination: Option<String>, args: &SessionA
     let (credentials, session_duration) = match &account.source {
         Source::Keys(keys) => {
             let duration = args.duration.unwrap_or(FEDERATION_DEFAULT);
-            let (min, max) = FEDERATION_LIMITS;
-            if !(min..=max).contains(&duration) {
-                return Err(fail!(
-                    Config,
-                    "{name}: a console session of an IAM user lasts {} to {}; {} was asked for",
-                    clock::human(min.into()),
-                    clock::human(max.into()),
-                    clock::human(duration.into())
-                ));
-            }
+            let what = "a console session of an IAM user";
+            obtain::within(name, what, FEDERATION_LIMITS, duration)?;
             // The token's name shows in CloudTrail: the user's, within IAM's 32 characters.
             let user = iam::user(&account, keys)?.name;
             let call = Call::GetFederationToken {

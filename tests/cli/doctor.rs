@@ -126,7 +126,7 @@ fn each_breakage_is_one_finding() {
             ),
             CREDENTIALS.into(),
             BASHRC.into(),
-            "admin: a AssumeRole session lasts 15m to 12h",
+            "admin: an AssumeRole session lasts 15m to 12h",
         ),
         (
             "no integration",
