@@ -196,9 +196,14 @@ pub enum Reason {
 
 /// Percent-encoding for URL query values (everything but unreserved characters).
 pub fn url_encode(text: &str) -> String {
+    percent_encode(text, b"")
+}
+
+/// Percent-encodes all but unreserved characters and those in `plain`.
+pub fn percent_encode(text: &str, plain: &[u8]) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || plain.contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));

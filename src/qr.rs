@@ -22,16 +22,9 @@ pub fn otpauth_uri(issuer: &str, account: &str, seed: &str) -> String {
     )
 }
 
+/// The label keeps its `@` (`alice@123456789012`), as authenticator apps show it.
 fn percent_encode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~@".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::aws::percent_encode(text, b"@")
 }
 
 /// The code as rows of dark (true) and light modules, quiet zone included.

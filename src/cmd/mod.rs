@@ -22,7 +22,7 @@ use crate::cli::{Command, Import, MfaDevice, SessionArgs};
 use crate::error::{Result, fail};
 use crate::obtain::{self, Obtained, Options};
 use crate::profile::{Account, Files, Profiles};
-use crate::shell::Shell;
+use crate::shell::{Change, Shell};
 use crate::vars;
 use std::io::IsTerminal;
 
@@ -119,6 +119,28 @@ fn session(name: &str, args: &SessionArgs, force: bool) -> Result<(Account, Cach
     let cache = Cache::from_env();
     let got = obtain::session(&account, &cache, &options)?;
     Ok((account, cache, got))
+}
+
+/// Puts an account's session into a command's environment (exec, shell): what a shell would
+/// get, less the values a shell saved to restore later (the user's long-term keys, perhaps),
+/// which are none of the command's business, and less the prompt hook's state.
+fn give_session(command: &mut std::process::Command, account: &Account, got: &Obtained) {
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(vars::is_saved) {
+            command.env_remove(name);
+        }
+    }
+    for change in vars::activate(&got.session, account.region.as_deref(), env) {
+        match change {
+            Change::Set(name, value) if !vars::is_saved(&name) => {
+                command.env(name, value);
+            }
+            Change::Unset(name) => {
+                command.env_remove(name);
+            }
+            Change::Set(..) | Change::Local(..) | Change::UnsetLocal(_) => {}
+        }
+    }
 }
 
 /// The process environment, as the shell that started awsenv exported it.

@@ -5,9 +5,8 @@
 
 use crate::cli::SessionArgs;
 use crate::error::{Result, fail};
-use crate::shell::{Change, Shell};
+use crate::shell::Shell;
 use crate::ui::say;
-use crate::vars;
 use clap::ValueEnum;
 use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -51,23 +50,7 @@ pub fn run(account: &str, args: &SessionArgs) -> Result<()> {
         // Another shell gets the session without the prompt integration.
         None => {}
     }
-    for (name, _) in std::env::vars_os() {
-        if name.to_str().is_some_and(vars::is_saved) {
-            shell.env_remove(name);
-        }
-    }
-    for change in vars::activate(&got.session, account.region.as_deref(), super::env) {
-        match change {
-            Change::Set(name, _) if vars::is_saved(&name) => {}
-            Change::Set(name, value) => {
-                shell.env(name, value);
-            }
-            Change::Unset(name) => {
-                shell.env_remove(name);
-            }
-            Change::Local(..) | Change::UnsetLocal(_) => {}
-        }
-    }
+    super::give_session(&mut shell, &account, &got);
     say(&format!("{}; exit the shell to leave it", got.describe()));
     let error = shell.exec();
     Err(fail!(CannotRun, "cannot start {program}: {error}"))
