@@ -176,6 +176,9 @@ pub struct Failure {
     /// AWS's error code, when AWS answered.
     pub code: Option<String>,
     pub message: String,
+    /// The HTTP status of the answer, when there was one.
+    #[serde(default)]
+    pub status: Option<u16>,
 }
 
 /// What went wrong, in the terms the caller needs to say what to do.
@@ -191,6 +194,10 @@ pub enum Reason {
     Denied,
     Timeout,
     Unreachable,
+    /// A 5xx or a throttling answer: AWS (or something in between) is having trouble.
+    Unavailable,
+    /// An answer that is not AWS's (a captive portal's page, a proxy's error).
+    NotAws,
     Other,
 }
 
@@ -212,6 +219,39 @@ pub fn percent_encode(text: &str, plain: &[u8]) -> String {
     out
 }
 
+impl Credentials {
+    /// Made of the visible ASCII characters AWS uses: anything else cannot even be sent (the
+    /// key travels in an HTTP header).
+    pub fn look_valid(&self) -> bool {
+        let visible = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_graphic());
+        visible(&self.access_key_id)
+            && visible(self.secret_access_key.expose())
+            && self
+                .session_token
+                .as_ref()
+                .is_none_or(|t| visible(t.expose()))
+    }
+}
+
+/// Credentials that no AWS credential looks like: say where they came from, not what they hold.
+fn damaged(account: &Account, signer: &Signer) -> Error {
+    match signer {
+        Signer::Keys(owner, keys) => fail!(
+            Credentials,
+            "{}: the keys of [{}] in {} hold characters no AWS key has: correct them",
+            account.name,
+            owner.name,
+            keys.file.display()
+        ),
+        Signer::Session(source) => fail!(
+            Cache,
+            "{}: the cached session of {1} is damaged: run awsenv logout {1} and try again",
+            account.name,
+            source.name
+        ),
+    }
+}
+
 /// Whose credentials sign a request, for saying what to do when AWS rejects them.
 pub enum Signer<'a> {
     /// An IAM user's keys from the shared files.
@@ -228,6 +268,9 @@ pub fn call(
     credentials: Credentials,
     signer: &Signer,
 ) -> Result<Reply> {
+    if !credentials.look_valid() {
+        return Err(damaged(account, signer));
+    }
     let service = call.service();
     let request = Request {
         region: match service {
@@ -324,6 +367,12 @@ fn spawn(request: &Request) -> Result<Reply> {
     })
 }
 
+fn status(failure: &Failure) -> String {
+    failure
+        .status
+        .map_or_else(|| "no status".into(), |s| s.to_string())
+}
+
 /// Turns what AWS said into one line that says what to do next.
 fn explain(account: &Account, request: &Request, signer: &Signer, failure: Failure) -> Error {
     let name = &account.name;
@@ -375,6 +424,18 @@ fn explain(account: &Account, request: &Request, signer: &Signer, failure: Failu
         (Reason::Unreachable, _) => fail!(
             Network,
             "{name}: cannot reach {endpoint} ({aws}): check the network and AWS_ENDPOINT_URL"
+        ),
+        (Reason::Unavailable, _) => fail!(
+            Network,
+            "{name}: {endpoint} answered {op} with HTTP {} ({code}): AWS or something in \
+             between is having trouble; try again in a minute",
+            status(&failure)
+        ),
+        (Reason::NotAws, _) => fail!(
+            Network,
+            "{name}: {endpoint} answered {op} with HTTP {} and a page that is not from AWS (a \
+             captive portal or a proxy?): sign in to the network, or check AWS_ENDPOINT_URL",
+            status(&failure)
         ),
         (Reason::Other, _) => fail!(Failure, "{name}: {op} failed ({code}): {aws}"),
     }

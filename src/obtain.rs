@@ -162,8 +162,17 @@ impl Broker<'_> {
                 cached: true,
             });
         }
+        // Before any code is asked for or call made: a cache that cannot keep the session
+        // must say so while nothing is spent.
+        let pending = self.cache.prepare(&lock)?;
         let session = self.create(account, duration, serial)?;
-        self.cache.write(&lock, &session)?;
+        if let Err(e) = pending.commit(&session) {
+            // The code is spent and the session is good: use it, and say it was not kept.
+            say(&format!(
+                "{e}; this session is used now but not kept, so the next awsenv will make a \
+                 new one"
+            ));
+        }
         Ok(Obtained {
             session,
             cached: false,

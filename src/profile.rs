@@ -238,7 +238,7 @@ impl Profiles {
             None => None,
         };
 
-        let source = if let Some(arn) = self.value(name, "role_arn") {
+        let source = if let Some(arn) = self.checked(name, "role_arn")? {
             let from = match self.value(name, "source_profile") {
                 Some(src) if src == name => {
                     return Err(fail!(
@@ -264,8 +264,8 @@ impl Profiles {
             };
             Source::Role(Role {
                 arn,
-                external_id: self.value(name, "external_id"),
-                session_name: self.value(name, "role_session_name"),
+                external_id: self.checked(name, "external_id")?,
+                session_name: self.checked(name, "role_session_name")?,
                 from: Box::new(from),
             })
         } else {
@@ -279,10 +279,10 @@ impl Profiles {
         Ok(Account {
             name: name.to_owned(),
             region: self
-                .value(name, "region")
+                .checked(name, "region")?
                 .or_else(|| inherited(|a| &a.region)),
             mfa_serial: self
-                .value(name, "mfa_serial")
+                .checked(name, "mfa_serial")?
                 .or_else(|| inherited(|a| &a.mfa_serial)),
             mfa_process: self
                 .value(name, "mfa_process")
@@ -290,6 +290,40 @@ impl Profiles {
             duration,
             source,
         })
+    }
+
+    /// A value that reaches AWS or a shell, checked against the shape AWS gives it when the
+    /// profile is read: a hostile or mistyped value is named here (exit 3), not turned into an
+    /// SDK error or carried into a shell.
+    fn checked(&self, name: &str, key: &str) -> Result<Option<String>> {
+        let Some(setting) = self.get(name, key) else {
+            return Ok(None);
+        };
+        let value = &setting.value;
+        let file = setting.file.display();
+        let (wrong, fix) = match key {
+            "region" if !shape::region(value) => ("is not a region (like eu-west-1)", "correct it"),
+            "role_arn" if !shape::arn(value, "role/") => {
+                ("is not arn:aws:iam::ACCOUNT_ID:role/NAME", "correct it")
+            }
+            "mfa_serial" if !shape::mfa_serial(value) => (
+                "is neither arn:aws:iam::ACCOUNT_ID:mfa/NAME nor a hardware serial",
+                "copy it from the IAM console",
+            ),
+            "external_id" if !shape::external_id(value) => (
+                "is not an external ID (2 to 1224 of letters, digits and +=,.@:/-)",
+                "correct it",
+            ),
+            "role_session_name" if !shape::session_name(value) => (
+                "is not a session name (2 to 64 of letters, digits and +=,.@-)",
+                "correct it",
+            ),
+            _ => return Ok(Some(value.clone())),
+        };
+        Err(fail!(
+            Config,
+            "{name}: {key} {value} {wrong}: {fix} in {file}"
+        ))
     }
 
     fn keys(&self, name: &str) -> Result<Keys> {
@@ -340,14 +374,109 @@ impl Profiles {
                 self.files.credentials.display()
             );
         }
-        let known: Vec<&str> = self.names().collect();
-        fail!(
-            Config,
-            "unknown account '{name}' (known: {}): add [profile {name}] to {}",
-            known.join(", "),
-            self.files.config.display()
-        )
+        let config = self.files.config.display();
+        match suggestions(name, self.names()).as_slice() {
+            [] => fail!(
+                Config,
+                "unknown account '{name}' (awsenv list shows the {} known): add [profile {name}] \
+                 to {config}",
+                self.profiles.len()
+            ),
+            close => fail!(
+                Config,
+                "unknown account '{name}' (did you mean {}?): add [profile {name}] to {config}",
+                close.join(", ")
+            ),
+        }
     }
+}
+
+/// The few known names closest to a mistyped one, closest first: with thousands of profiles,
+/// listing them all would make the message useless.
+fn suggestions<'a>(typed: &str, known: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let limit = (typed.chars().count() / 3).max(2);
+    let mut close: Vec<(usize, &str)> = known
+        .filter_map(|name| Some((edit_distance(typed, name, limit)?, name)))
+        .collect();
+    close.sort();
+    close.into_iter().take(3).map(|(_, name)| name).collect()
+}
+
+/// Levenshtein distance, or None once it must exceed `limit` (names can be very long).
+fn edit_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+        if row.iter().min().is_some_and(|&m| m > limit) {
+            return None;
+        }
+    }
+    Some(row[b.len()]).filter(|&d| d <= limit)
+}
+
+/// The shapes AWS documents for the values awsenv passes on (IAM's and STS's patterns).
+pub(crate) mod shape {
+    /// IAM's `\w`: ASCII letters, digits and `_`.
+    fn word(c: char) -> bool {
+        c.is_ascii_alphanumeric() || c == '_'
+    }
+
+    fn made_of(text: &str, len: std::ops::RangeInclusive<usize>, extra: &str) -> bool {
+        len.contains(&text.len()) && text.chars().all(|c| word(c) || extra.contains(c))
+    }
+
+    /// `eu-west-1`, `cn-north-1`, `us-gov-west-1`; lower case, as AWS names them.
+    pub fn region(text: &str) -> bool {
+        text.starts_with(|c: char| c.is_ascii_lowercase())
+            && made_of(text, 1..=50, "-")
+            && !text.contains(|c: char| c.is_ascii_uppercase() || c == '_')
+    }
+
+    /// `arn:PARTITION:iam::ACCOUNT_ID:KIND...` (role/ or mfa/), in any partition.
+    pub fn arn(text: &str, kind: &str) -> bool {
+        let parts: Vec<&str> = text.splitn(6, ':').collect();
+        matches!(parts.as_slice(), ["arn", partition, "iam", "", id, rest]
+            if partition.starts_with("aws")
+                && partition.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                && id.len() == 12
+                && id.bytes().all(|b| b.is_ascii_digit())
+                && rest.strip_prefix(kind).is_some_and(|name| made_of(name, 1..=2000, "+=,.@/-")))
+    }
+
+    /// A virtual device's ARN, or a hardware token's serial (IAM's `[\w+=/:,.@-]{9,256}`).
+    pub fn mfa_serial(text: &str) -> bool {
+        if text.starts_with("arn:") {
+            return arn(text, "mfa/");
+        }
+        made_of(text, 9..=256, "+=/:,.@-")
+    }
+
+    pub fn external_id(text: &str) -> bool {
+        made_of(text, 2..=1224, "+=,.@:/-")
+    }
+
+    pub fn session_name(text: &str) -> bool {
+        made_of(text, 2..=64, "+=,.@-")
+    }
+}
+
+/// The name inside a section header line, as botocore's reader takes it: everything between
+/// the first `[` and the last `]` on the line (so `[profile a]b]` names `profile a]b`).
+pub(crate) fn header(line: &str) -> Option<&str> {
+    let rest = line.trim().strip_prefix('[')?;
+    Some(rest[..rest.rfind(']')?].trim())
 }
 
 pub(crate) type Section = (String, Vec<(String, String)>);
@@ -362,8 +491,8 @@ pub(crate) fn parse_ini(text: &str, is_config: bool) -> Vec<Section> {
         if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
             continue;
         }
-        if let Some(rest) = trimmed.strip_prefix('[') {
-            let header = rest.split(']').next().unwrap_or("").trim();
+        if trimmed.starts_with('[') {
+            let header = header(trimmed).unwrap_or("");
             let name = if is_config {
                 section_profile(header)
             } else {
@@ -459,13 +588,13 @@ source_profile = work-admin
 mfa_serial = arn:aws:iam::111111111111:mfa/other
 
 [profile loop-a]
-role_arn = arn:aws:iam::1:role/a
+role_arn = arn:aws:iam::111111111111:role/a
 source_profile = loop-b
 [profile loop-b]
-role_arn = arn:aws:iam::1:role/b
+role_arn = arn:aws:iam::111111111111:role/b
 source_profile = loop-a
 [profile orphan]
-role_arn = arn:aws:iam::1:role/o
+role_arn = arn:aws:iam::111111111111:role/o
 [profile half]
 aws_access_key_id = AKIAHALF
 ";
@@ -521,6 +650,60 @@ aws_access_key_id = NOT-THIS-ONE
     }
 
     #[test]
+    fn values_with_the_wrong_shape_are_named_with_their_file() {
+        let bad = [
+            ("region", "eu-west-1;touch x"),
+            ("region", "eu-west-1 # Ireland"),
+            ("mfa_serial", "arn:aws:iam::111111111111:mfa/a'b"),
+            ("mfa_serial", "arn:aws:iam::111111111111:mfa/\u{1b}[2J"),
+            ("external_id", "a b"),
+            ("role_session_name", "x"),
+        ];
+        for (key, value) in bad {
+            let config = "[profile r]\nrole_arn = arn:aws:iam::222222222222:role/r\n";
+            let config = format!("{config}source_profile = personal\n{key} = {value}\n");
+            let p = profiles(&config, CREDENTIALS);
+            let e = p.account("r").unwrap_err();
+            assert_eq!(e.kind, crate::error::Kind::Config, "{key}");
+            let msg = e.to_string();
+            assert!(msg.starts_with(&format!("r: {key} {value} is ")), "{msg}");
+            assert!(msg.ends_with("/config"), "{msg}");
+        }
+        let p = profiles(
+            "[profile r]\nrole_arn = arn:aws:iam::222222222222:role/a\"b\nsource_profile = personal\n",
+            CREDENTIALS,
+        );
+        assert!(p.account("r").unwrap_err().to_string().contains("role_arn"));
+        for good in ["us-gov-west-1", "cn-north-1", "eu-west-1", "local"] {
+            assert!(shape::region(good), "{good}");
+        }
+        assert!(shape::arn(
+            "arn:aws-cn:iam::123456789012:role/path/x",
+            "role/"
+        ));
+        assert!(shape::mfa_serial("GAHT12345678"));
+    }
+
+    #[test]
+    fn a_bracket_inside_a_profile_name_is_part_of_it() {
+        let p = profiles(
+            "[profile a]b]\nregion = eu-west-1\n[profile c] ; note\n",
+            "",
+        );
+        let names: Vec<&str> = p.names().collect();
+        assert_eq!(names, ["a]b", "c"]);
+    }
+
+    #[test]
+    fn suggestions_are_few_and_closest_first() {
+        let known = ["alice", "alicia", "alex", "bob", "alison", "personal"];
+        assert_eq!(suggestions("alcie", known.into_iter()), ["alice", "alicia"]);
+        assert!(suggestions("zzzzzz", known.into_iter()).is_empty());
+        assert_eq!(edit_distance("kitten", "sitting", 5), Some(3));
+        assert_eq!(edit_distance("kitten", "sitting", 2), None);
+    }
+
+    #[test]
     fn bad_profiles_say_what_to_fix() {
         let p = profiles(CONFIG, CREDENTIALS);
         let msg = |name: &str| p.account(name).unwrap_err().to_string();
@@ -530,7 +713,12 @@ aws_access_key_id = NOT-THIS-ONE
         assert!(msg("default").contains("has no access keys"));
         let unknown = msg("nope");
         assert!(unknown.contains("unknown account 'nope'"), "{unknown}");
-        assert!(unknown.contains("personal"), "{unknown}");
+        assert!(
+            unknown.contains("awsenv list shows the 9 known"),
+            "{unknown}"
+        );
+        let typo = msg("persnal");
+        assert!(typo.contains("(did you mean personal?)"), "{typo}");
         assert!(
             !p.names().any(|n| n == "corp"),
             "sso-session is not a profile"

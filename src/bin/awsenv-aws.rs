@@ -3,6 +3,7 @@
 //! reply on stdout. Kept apart from `awsenv` so that the SDK, TLS and tokio cost nothing on
 //! any other path. With --debug it logs call names, outcome and timing; never a credential.
 
+use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::config::retry::RetryConfig;
 use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
@@ -34,11 +35,7 @@ fn main() {
 }
 
 fn failed(message: String) -> Reply {
-    Reply::Failed(Failure {
-        reason: Reason::Other,
-        code: None,
-        message,
-    })
+    Reply::Failed(other(&message))
 }
 
 fn run(request: &Request) -> Reply {
@@ -321,6 +318,7 @@ async fn signin_token(
         reason: Reason::Unreachable,
         code: None,
         message: root_cause(e),
+        status: None,
     };
     let wait = Duration::from_secs(request.timeout_secs.max(1));
     // The whole exchange, body included, under the timeout.
@@ -337,12 +335,14 @@ async fn signin_token(
             reason: Reason::Timeout,
             code: None,
             message: "no answer in time".into(),
+            status: None,
         })??;
     if !status.is_success() {
         return Err(Failure {
             reason: Reason::Denied,
             code: Some(status.as_u16().to_string()),
             message: format!("the sign-in endpoint answered {status}"),
+            status: Some(status.as_u16()),
         });
     }
     #[derive(serde::Deserialize)]
@@ -360,6 +360,7 @@ fn other(message: &str) -> Failure {
         reason: Reason::Other,
         code: None,
         message: message.into(),
+        status: None,
     }
 }
 
@@ -374,14 +375,13 @@ fn issued(creds: Option<aws_sdk_sts::types::Credentials>) -> Result<Issued, Fail
     })
 }
 
-async fn timed<T, E, R>(
+async fn timed<T, E>(
     debug: bool,
     name: &str,
-    send: impl std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    send: impl std::future::Future<Output = Result<T, SdkError<E, HttpResponse>>>,
 ) -> Result<T, Failure>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
 {
     let start = Instant::now();
     let result = send.await.map_err(classify);
@@ -396,47 +396,62 @@ where
     result
 }
 
-fn classify<E, R>(err: SdkError<E, R>) -> Failure
+fn classify<E>(err: SdkError<E, HttpResponse>) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
 {
+    let status = err.raw_response().map(|r| r.status().as_u16());
+    let code = err.code().filter(|c| !c.is_empty());
     let (reason, message) = match &err {
         SdkError::TimeoutError(_) => (Reason::Timeout, "no answer in time".to_owned()),
         SdkError::DispatchFailure(d) if d.is_timeout() => {
             (Reason::Timeout, "no answer in time".to_owned())
         }
         SdkError::DispatchFailure(_) => (Reason::Unreachable, root_cause(&err)),
-        SdkError::ServiceError(_) => {
-            let code = err.code().unwrap_or("");
+        SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
             let message = err.message().unwrap_or("").to_owned();
-            let reason = match code {
-                "InvalidClientTokenId"
-                | "SignatureDoesNotMatch"
-                | "UnrecognizedClientException"
-                | "InvalidAccessKeyId" => Reason::BadCredentials,
-                "ExpiredToken" | "ExpiredTokenException" => Reason::ExpiredCredentials,
-                "AccessDenied" if message.contains("MultiFactorAuthentication") => {
-                    Reason::MfaRejected
-                }
-                "InvalidAuthenticationCode" => Reason::MfaRejected,
-                "AccessDenied"
-                | "ValidationError"
-                | "RegionDisabledException"
-                | "EntityAlreadyExists"
-                | "NoSuchEntity"
-                | "LimitExceeded"
-                | "DeleteConflict" => Reason::Denied,
-                _ => Reason::Other,
-            };
-            (reason, message)
+            (answer_reason(code, &message, status), message)
         }
         _ => (Reason::Other, root_cause(&err)),
     };
     Failure {
         reason,
-        code: err.code().map(str::to_owned),
+        code: code.map(str::to_owned),
         message,
+        status,
+    }
+}
+
+/// What an answer that came back means, from AWS's error code and the HTTP status.
+fn answer_reason(code: Option<&str>, message: &str, status: Option<u16>) -> Reason {
+    match code {
+        Some(
+            "InvalidClientTokenId"
+            | "SignatureDoesNotMatch"
+            | "UnrecognizedClientException"
+            | "InvalidAccessKeyId",
+        ) => Reason::BadCredentials,
+        Some("ExpiredToken" | "ExpiredTokenException") => Reason::ExpiredCredentials,
+        Some("AccessDenied") if message.contains("MultiFactorAuthentication") => {
+            Reason::MfaRejected
+        }
+        Some("InvalidAuthenticationCode") => Reason::MfaRejected,
+        Some(
+            "AccessDenied"
+            | "ValidationError"
+            | "RegionDisabledException"
+            | "EntityAlreadyExists"
+            | "NoSuchEntity"
+            | "LimitExceeded"
+            | "DeleteConflict",
+        ) => Reason::Denied,
+        Some(
+            "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "ServiceUnavailable",
+        ) => Reason::Unavailable,
+        _ if status.is_some_and(|s| s >= 500) => Reason::Unavailable,
+        // Every error AWS sends names itself; an answer without a code is someone else's.
+        None => Reason::NotAws,
+        Some(_) => Reason::Other,
     }
 }
 

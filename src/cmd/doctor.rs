@@ -59,12 +59,11 @@ fn files_themselves(files: &Files, findings: &mut Vec<String>) {
         let file = path.display();
         // The same header twice, as written: `[default]` beside `[profile default]` is fine.
         let mut headers = BTreeSet::new();
-        for line in text.lines().map(str::trim).filter(|l| l.starts_with('[')) {
-            let header = line.split(']').next().unwrap_or(line);
+        for header in text.lines().filter_map(profile::header) {
             let header: Vec<&str> = header.split_whitespace().collect();
             if !headers.insert(header.join(" ")) {
                 findings.push(format!(
-                    "{}]: this section appears twice in {file}, which the AWS CLI refuses: merge them",
+                    "[{}]: this section appears twice in {file}, which the AWS CLI refuses: merge them",
                     header.join(" ")
                 ));
             }
@@ -116,7 +115,8 @@ fn files_themselves(files: &Files, findings: &mut Vec<String>) {
     }
 }
 
-/// Every profile as awsenv would use it: roles and their sources, chains, ARNs, durations.
+/// Every profile as awsenv would use it: roles and their sources, chains, the shapes of
+/// ARNs, regions and IDs (checked where profiles are read), durations.
 fn accounts(profiles: &Profiles, findings: &mut Vec<String>) {
     let sources: BTreeSet<String> = profiles
         .names()
@@ -154,45 +154,10 @@ fn accounts(profiles: &Profiles, findings: &mut Vec<String>) {
                 continue;
             }
         };
-        if let Some(arn) = profiles.value(name, "role_arn")
-            && !is_arn(&arn, "role/")
-        {
-            findings.push(format!(
-                "{name}: role_arn {arn} is not arn:aws:iam::ACCOUNT_ID:role/NAME: correct it"
-            ));
-        }
-        if let Some(serial) = profiles.value(name, "mfa_serial")
-            && !is_arn(&serial, "mfa/")
-            && !is_hardware_serial(&serial)
-        {
-            findings.push(format!(
-                "{name}: mfa_serial {serial} is neither arn:aws:iam::ACCOUNT_ID:mfa/NAME nor a \
-                 hardware serial: copy it from the IAM console"
-            ));
-        }
         if let Err(e) = obtain::check_duration(&account, account.duration) {
             findings.push(format!("{e} (duration_seconds)"));
         }
     }
-}
-
-/// `arn:PARTITION:iam::ACCOUNT_ID:KIND...`
-fn is_arn(text: &str, kind: &str) -> bool {
-    // A comment after the value (`... # phone`) is part of the value for AWS.
-    if text.contains(char::is_whitespace) {
-        return false;
-    }
-    let parts: Vec<&str> = text.splitn(6, ':').collect();
-    matches!(parts.as_slice(), ["arn", partition, "iam", "", id, rest]
-        if partition.starts_with("aws")
-            && id.len() == 12
-            && id.bytes().all(|b| b.is_ascii_digit())
-            && rest.strip_prefix(kind).is_some_and(|n| !n.is_empty()))
-}
-
-/// A hardware token's serial number, as IAM writes them (letters and digits).
-fn is_hardware_serial(text: &str) -> bool {
-    (9..=256).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
 /// The cache directory must be private, and each session file usable.

@@ -67,7 +67,7 @@ pub fn run(json: bool) -> Result<()> {
 
     if json {
         let json = serde_json::to_string_pretty(&rows).expect("rows serialize");
-        ui::out(&format!("{json}\n"));
+        ui::out(&format!("{}\n", ui::json_safe(&json)));
         return Ok(());
     }
     if rows.is_empty() {
@@ -91,11 +91,11 @@ pub fn run(json: bool) -> Result<()> {
             };
             let kind = match (&r.source, &r.error) {
                 (_, Some(_)) => "invalid (awsenv switch says why)".into(),
-                (Some(source), _) => format!("role from {}", printable(source)),
+                (Some(source), _) => format!("role from {source}"),
                 (None, None) => r.kind.into(),
             };
             let mfa = if r.mfa_serial.is_some() { "yes" } else { "-" };
-            [printable(&r.account), kind, mfa.into(), session]
+            [column(&r.account), column(&kind), mfa.into(), session]
         })
         .collect();
     let header = ["ACCOUNT", "KIND", "MFA", "SESSION"].map(String::from);
@@ -121,4 +121,30 @@ pub fn run(json: bool) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Names can be any length: a column holds at most this many characters, so one odd name
+/// cannot push every row off the screen.
+const COLUMN: usize = 40;
+
+fn column(text: &str) -> String {
+    let text = printable(text);
+    if text.chars().count() <= COLUMN {
+        return text;
+    }
+    let mut cut: String = text.chars().take(COLUMN - 1).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn columns_are_capped_and_printable() {
+        assert_eq!(super::column("personal"), "personal");
+        let long = super::column(&"x".repeat(5000));
+        assert_eq!(long.chars().count(), super::COLUMN);
+        assert!(long.ends_with('…'));
+        assert_eq!(super::column("a\u{1b}b"), "a\\u{1b}b");
+    }
 }

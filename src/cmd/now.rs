@@ -30,7 +30,7 @@ pub fn run(json: bool) -> Result<()> {
             "expiration": expiration,
             "seconds_left": left,
         });
-        ui::out(&format!("{value}\n"));
+        ui::out(&format!("{}\n", ui::json_safe(&value.to_string())));
         return Ok(());
     }
     let Some(account) = account else {

@@ -78,7 +78,7 @@ fn each_breakage_is_one_finding() {
         ),
         (
             "a section twice",
-            format!("{CONFIG}\n[profile admin]\nexternal_id = x\n"),
+            format!("{CONFIG}\n[profile admin]\nexternal_id = x1\n"),
             CREDENTIALS.into(),
             BASHRC.into(),
             "[profile admin]: this section appears twice in",

@@ -52,13 +52,13 @@ fn a_wrong_code_leaves_the_previous_session_in_place() {
 }
 
 #[test]
-fn an_unknown_account_lists_the_known_ones() {
+fn an_unknown_account_suggests_the_closest_known_one() {
     let home = Home::new();
     home.user_account("alice", &moto().user(false));
     let out = home.run(&["switch", "alcie"]).fails(CONFIG);
     let line = one_line(&out);
     assert!(
-        line.starts_with("awsenv: unknown account 'alcie' (known: alice)"),
+        line.starts_with("awsenv: unknown account 'alcie' (did you mean alice?)"),
         "{line}"
     );
 }

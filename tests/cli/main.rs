@@ -9,6 +9,7 @@ mod commands;
 mod doctor;
 mod export;
 mod failures;
+mod hostile;
 mod import;
 mod login;
 mod mfa_device;
