@@ -2,6 +2,10 @@
 //! ~/.aws/credentials), the way a careful person would: only those keys' lines change. Every other byte stays as it was:
 //! comments, order, blank lines, unknown keys, line endings. The new file replaces the old by
 //! rename, with the old file's mode, and a symlinked file is edited where it points.
+//!
+//! A profile name or value that could end its line is refused, whoever the caller: written
+//! as it is, `x\n[default]\ncredential_process = ...` would add a section that the AWS CLI
+//! then runs.
 
 use crate::error::{Result, fail};
 use crate::profile::section_profile;
@@ -46,9 +50,9 @@ pub fn edit_file(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), 0o600),
         Err(e) => return Err(fail!(Config, "cannot read {display}: {e}")),
     };
-    let edited = edits.iter().fold(text.clone(), |text, (key, value)| {
+    let edited = edits.iter().try_fold(text.clone(), |text, (key, value)| {
         edit(&text, kind, name, key, *value)
-    });
+    })?;
     if edited == text {
         return Ok(());
     }
@@ -89,24 +93,86 @@ fn replace(target: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     written
 }
 
-/// The text with `key` set or removed in profile `name`.
-fn edit(text: &str, kind: Kind, name: &str, key: &str, value: Option<&str>) -> String {
-    let names = |header: &str| match kind {
+/// What ends a line for some reader of the shared files (botocore reads `\r` alone as one),
+/// or shows as something else on a terminal: every control character, and the Unicode line
+/// and paragraph separators.
+fn breaks_line(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// Refuses what would not stay inside its own line and section. The message names the
+/// profile and the key, never the value: it may be a secret.
+fn check(kind: Kind, name: &str, key: &str, value: Option<&str>) -> Result<()> {
+    let shown = crate::ui::printable(name);
+    // A name must also read back as itself from its header: ` x` or `"x"` would be another
+    // profile's section to the next reader, and the next edit would add a second one.
+    let reads_back = || {
+        let header = section(kind, name);
+        header_name(&header).and_then(|h| names(kind, h)).as_deref() == Some(name)
+    };
+    if name.is_empty()
+        || name
+            .chars()
+            .any(|c| breaks_line(c) || matches!(c, '[' | ']'))
+        || !reads_back()
+    {
+        return Err(fail!(
+            Config,
+            "the profile name \"{shown}\" cannot be written as a section header (it holds a \
+             line break, a control character, a bracket, or surrounding spaces or quotes); \
+             rename the profile"
+        ));
+    }
+    if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(fail!(
+            Config,
+            "\"{}\" is not a key of an AWS shared file (profile {shown}); this is a bug",
+            crate::ui::printable(key)
+        ));
+    }
+    if value.is_some_and(|v| v.chars().any(breaks_line)) {
+        return Err(fail!(
+            Config,
+            "the value for {key} in profile {shown} holds a line break or a control character, \
+             which one line of an AWS shared file cannot carry; nothing was written"
+        ));
+    }
+    Ok(())
+}
+
+/// The profile a section header (`profile x` inside the brackets) stands for.
+fn names(kind: Kind, header: &str) -> Option<String> {
+    match kind {
         Kind::Config => section_profile(header),
         Kind::Credentials => Some(header.trim().to_owned()),
-    };
+    }
+}
+
+/// What is inside the brackets of a header line, if the line is a header.
+fn header_name(line: &str) -> Option<&str> {
+    let rest = line.trim().strip_prefix('[')?;
+    Some(rest.split(']').next().unwrap_or(""))
+}
+
+/// The header line of profile `name`, without its line ending.
+fn section(kind: Kind, name: &str) -> String {
+    match kind {
+        Kind::Config if name != "default" => format!("[profile {name}]"),
+        _ => format!("[{name}]"),
+    }
+}
+
+/// The text with `key` set or removed in profile `name`.
+fn edit(text: &str, kind: Kind, name: &str, key: &str, value: Option<&str>) -> Result<String> {
+    check(kind, name, key, value)?;
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    fn header(line: &str) -> Option<&str> {
-        let rest = line.trim().strip_prefix('[')?;
-        Some(rest.split(']').next().unwrap_or(""))
-    }
     let Some(start) = lines
         .iter()
-        .position(|l| header(l).and_then(names).as_deref() == Some(name))
+        .position(|l| header_name(l).and_then(|h| names(kind, h)).as_deref() == Some(name))
     else {
         let Some(value) = value else {
-            return text.to_owned();
+            return Ok(text.to_owned());
         };
         let mut out = text.to_owned();
         if !out.is_empty() && !out.ends_with('\n') {
@@ -115,16 +181,13 @@ fn edit(text: &str, kind: Kind, name: &str, key: &str, value: Option<&str>) -> S
         if !out.is_empty() {
             out.push_str(newline);
         }
-        let section = match kind {
-            Kind::Config if name != "default" => format!("[profile {name}]"),
-            _ => format!("[{name}]"),
-        };
+        let section = section(kind, name);
         out.push_str(&format!("{section}{newline}{key} = {value}{newline}"));
-        return out;
+        return Ok(out);
     };
     let end = lines[start + 1..]
         .iter()
-        .position(|l| header(l).is_some())
+        .position(|l| header_name(l).is_some())
         .map_or(lines.len(), |i| start + 1 + i);
     let is_key = |line: &str| {
         let trimmed = line.trim_start();
@@ -170,19 +233,21 @@ fn edit(text: &str, kind: Kind, name: &str, key: &str, value: Option<&str>) -> S
             }
         }
     }
-    out.concat()
+    Ok(out.concat())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Each case under tests/golden/config_edit/ is NAME.before, NAME.after, and NAME.edit
-    /// holding `profile|key|value` (no value: remove).
+    /// Each case under tests/golden/config_edit/ is NAME.before, NAME.edit holding
+    /// `profile|key|value` (no `|value`: remove; everything up to the file's last newline, so
+    /// a name or value may hold line breaks), and NAME.after, or NAME.error when the edit
+    /// must be refused with that message.
     #[test]
     fn edits_match_the_golden_files() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/config_edit");
-        let mut cases = 0;
+        let (mut cases, mut refusals) = (0, 0);
         for entry in fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_none_or(|e| e != "edit") {
@@ -190,25 +255,90 @@ mod tests {
             }
             cases += 1;
             let spec = fs::read_to_string(&path).unwrap();
-            let mut words = spec.trim_end_matches('\n').splitn(3, '|');
+            let spec = spec.strip_suffix('\n').unwrap_or(&spec);
+            let mut words = spec.splitn(3, '|');
             let (name, key, value) = (words.next().unwrap(), words.next().unwrap(), words.next());
             let before = fs::read_to_string(path.with_extension("before")).unwrap();
-            let after = fs::read_to_string(path.with_extension("after")).unwrap();
             let edited = edit(&before, Kind::Config, name, key, value);
-            assert_eq!(edited, after, "{}", path.display());
+            match fs::read_to_string(path.with_extension("error")) {
+                Ok(error) => {
+                    refusals += 1;
+                    let error = error.trim_end_matches('\n');
+                    match edited {
+                        Err(e) => assert_eq!(e.to_string(), error, "{}", path.display()),
+                        Ok(text) => panic!("{} was not refused:\n{text}", path.display()),
+                    }
+                }
+                Err(_) => {
+                    let after = fs::read_to_string(path.with_extension("after")).unwrap();
+                    assert_eq!(edited.unwrap(), after, "{}", path.display());
+                }
+            }
         }
-        assert!(cases >= 8, "golden cases found: {cases}");
+        assert!(cases >= 14, "golden cases found: {cases}");
+        assert!(refusals >= 5, "golden refusals found: {refusals}");
+    }
+
+    #[test]
+    fn no_caller_can_add_a_section() {
+        let text = "[a]\nk = 1\n";
+        for (name, value) in [
+            ("a", "1\n[default]\ncredential_process = touch pwned"),
+            ("a", "1\r[default]"),
+            ("a", "1\u{2028}x"),
+            ("a", "tab\there"),
+            ("a]\n[default", "1"),
+            ("[default", "1"),
+            ("a]", "1"),
+            (" a", "1"),
+            ("", "1"),
+        ] {
+            for kind in [Kind::Config, Kind::Credentials] {
+                let e = edit(text, kind, name, "k", Some(value)).unwrap_err();
+                assert_eq!(e.kind, crate::error::Kind::Config, "{name:?} {value:?}");
+                assert!(!e.to_string().contains(value) || value == "1", "{e}");
+            }
+        }
+        assert!(edit(text, Kind::Credentials, "a", "k = x\n[b]", Some("1")).is_err());
+        // Removing is checked too: a name that cannot be a header names no section.
+        assert!(edit(text, Kind::Credentials, "a\n[b", "k", None).is_err());
+    }
+
+    #[test]
+    fn a_refused_edit_leaves_the_file_alone() {
+        let dir = std::env::temp_dir().join(format!("awsenv-refuse-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("credentials");
+        fs::write(&path, "[a]\nk = 1\n").unwrap();
+        let e = edit_file(
+            &path,
+            Kind::Credentials,
+            "b",
+            &[
+                ("aws_access_key_id", Some("AKIAEXAMPLE")),
+                (
+                    "aws_secret_access_key",
+                    Some("s\n[default]\ncredential_process = x"),
+                ),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(e.kind.exit_code(), 3);
+        assert!(e.to_string().contains("aws_secret_access_key"), "{e}");
+        assert!(!e.to_string().contains("credential_process"), "{e}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), "[a]\nk = 1\n");
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn credentials_sections_are_plain_names() {
         let text = "[profile x]\nk = 1\n[x]\nregion = a\n";
         assert_eq!(
-            edit(text, Kind::Credentials, "x", "k", Some("2")),
+            edit(text, Kind::Credentials, "x", "k", Some("2")).unwrap(),
             "[profile x]\nk = 1\n[x]\nregion = a\nk = 2\n"
         );
         assert_eq!(
-            edit("", Kind::Credentials, "default", "k", Some("v")),
+            edit("", Kind::Credentials, "default", "k", Some("v")).unwrap(),
             "[default]\nk = v\n"
         );
     }
