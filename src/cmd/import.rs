@@ -3,12 +3,19 @@
 //! `arn:aws:iam::ACCOUNT:`) into profiles of the AWS shared files, with the `mfa_serial` the
 //! old tools derived (`arn:aws:iam::ACCOUNT:mfa/USER`). A profile that exists in either file
 //! is left as it is; every account gets one line saying what happened to it.
+//!
+//! The directory's contents are untrusted: a secret key file holding
+//! `x\n[default]\ncredential_process = ...` must not add a section that the AWS CLI runs.
+//! Every name, key, secret and user is checked against the shape AWS gives it before
+//! anything is written, and an account that fails is named and skipped whole, so neither
+//! file ever gets a section (or half of one) the user did not have.
 
 use crate::config_edit::{self, Kind};
 use crate::error::{Result, fail};
 use crate::profile::{Files, Profiles, home};
 use crate::ui::say;
 use std::collections::BTreeMap;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 pub fn aws_creds(dir: Option<PathBuf>, accounts: Option<PathBuf>) -> Result<()> {
@@ -19,8 +26,12 @@ pub fn aws_creds(dir: Option<PathBuf>, accounts: Option<PathBuf>) -> Result<()> 
     let existing = Profiles::load(files.clone())?;
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .map_err(|e| fail!(Config, "cannot read {}: {e}", dir.display()))?
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter_map(|f| f.strip_suffix(".access_key").map(str::to_owned))
+        .filter_map(|e| {
+            let file = e.ok()?.file_name();
+            let name = file.as_bytes().strip_suffix(b".access_key")?;
+            // Lossy only to name it: a name that is not UTF-8 fails the profile-name check.
+            Some(String::from_utf8_lossy(name).into_owned())
+        })
         .collect();
     names.sort();
     if names.is_empty() {
@@ -32,6 +43,15 @@ pub fn aws_creds(dir: Option<PathBuf>, accounts: Option<PathBuf>) -> Result<()> 
     }
     let mut imported = 0;
     for name in names {
+        // `say` shows every name through `ui::printable`: a file name may hold anything.
+        if !profile_name(&name) {
+            say(&format!(
+                "{name}: not a profile name awsenv imports (1 to 64 of A-Z, a-z, 0-9 and \
+                 _.-+@=, not starting with . or - nor ending with .); skipped, rename its files \
+                 to import it"
+            ));
+            continue;
+        }
         if existing.names().any(|n| n == name) {
             say(&format!(
                 "{name}: a profile of that name exists; left as it is"
@@ -45,14 +65,42 @@ pub fn aws_creds(dir: Option<PathBuf>, accounts: Option<PathBuf>) -> Result<()> 
             ));
             continue;
         };
+        // Neither file's content is shown: one may hold the other (or anything else).
+        if !access_key_id(&key_id) {
+            say(&format!(
+                "{name}: {name}.access_key does not hold an access key ID (16 to 128 of A-Z \
+                 and 0-9); skipped"
+            ));
+            continue;
+        }
+        if !secret_access_key(&secret) {
+            say(&format!(
+                "{name}: {name}.secret_key does not hold a secret access key (one line of \
+                 A-Z, a-z, 0-9 and +/=); skipped"
+            ));
+            continue;
+        }
         // The old tools took the IAM user to be the Unix user unless NAME.user said otherwise.
         let user = match read("user")? {
-            Some(user) => user,
-            None => std::env::var("USER").unwrap_or_default(),
+            Some(user) if iam_user_name(&user) => Some(user),
+            Some(user) => {
+                say(&format!(
+                    "{name}: {name}.user holds \"{user}\", not an IAM user name (1 to 64 of \
+                     A-Z, a-z, 0-9 and _+=,.@-); skipped"
+                ));
+                continue;
+            }
+            None => std::env::var("USER").ok().filter(|u| !u.is_empty()),
         };
-        let serial = match (ids.get(&name), user.is_empty()) {
-            (Some(id), false) => Some(format!("arn:aws:iam::{id}:mfa/{user}")),
-            _ => None,
+        let serial = match (ids.get(&name), &user) {
+            (Some(id), Some(user)) if iam_user_name(user) => {
+                Ok(format!("arn:aws:iam::{id}:mfa/{user}"))
+            }
+            (Some(_), Some(user)) => Err(format!(
+                "$USER is \"{user}\", not an IAM user name; write the user into {name}.user"
+            )),
+            (Some(_), None) => Err(format!("no $USER; write the IAM user into {name}.user")),
+            (None, _) => Err(format!("{name} is not in {}", accounts.display())),
         };
         config_edit::edit_file(
             &files.credentials,
@@ -63,7 +111,7 @@ pub fn aws_creds(dir: Option<PathBuf>, accounts: Option<PathBuf>) -> Result<()> 
                 ("aws_secret_access_key", Some(&secret)),
             ],
         )?;
-        if let Some(serial) = &serial {
+        if let Ok(serial) = &serial {
             config_edit::edit_file(
                 &files.config,
                 Kind::Config,
@@ -75,11 +123,8 @@ pub fn aws_creds(dir: Option<PathBuf>, accounts: Option<PathBuf>) -> Result<()> 
         say(&format!(
             "{name}: imported as a profile, {}",
             match &serial {
-                Some(serial) => format!("mfa_serial {serial}"),
-                None => format!(
-                    "without mfa_serial ({name} is not in {})",
-                    accounts.display()
-                ),
+                Ok(serial) => format!("mfa_serial {serial}"),
+                Err(why) => format!("without mfa_serial ({why})"),
             }
         ));
     }
@@ -125,10 +170,117 @@ fn account_ids(path: &Path) -> Result<BTreeMap<String, String>> {
     Ok(ids)
 }
 
+/// The rule for an imported profile's name, stricter than AWS (which documents none): 1 to
+/// 64 of ASCII letters, digits and `_.-+@=,` (the characters of IAM names, which accounts
+/// are often named after), not starting with `.` or `-` and not ending with `.`. Nothing in
+/// it means anything to an INI header, a shell, a terminal or a path; a leading `-` would
+/// read as an option in `awsenv switch NAME`, and `.`/`..`-like names as paths.
+fn profile_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-+@=,".contains(&b))
+        && !name.starts_with(['.', '-'])
+        && !name.ends_with('.')
+}
+
+/// The shape of an access key ID as IAM documents it.
+fn access_key_id(id: &str) -> bool {
+    (16..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// A secret access key is base64-like text on one line.
+fn secret_access_key(secret: &str) -> bool {
+    !secret.is_empty()
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+}
+
+/// IAM's user name pattern, `[\w+=,.@-]{1,64}`: the name becomes part of the mfa_serial ARN.
+fn iam_user_name(user: &str) -> bool {
+    (1..=64).contains(&user.len())
+        && user
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b))
+}
+
+/// The file's text without surrounding white space. Bytes that are not UTF-8 are kept as
+/// U+FFFD, which no check lets through: such a file skips its account, not the import.
 fn read_trimmed(path: &Path) -> Result<Option<String>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text.trim().to_owned()).filter(|t| !t.is_empty())),
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            Ok(Some(text.trim().to_owned()).filter(|t| !t.is_empty()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(fail!(Config, "cannot read {}: {e}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_keys_secrets_and_users_have_the_shape_aws_gives_them() {
+        for ok in [
+            "personal",
+            "work-prod",
+            "a.b",
+            "x_1+y@z=w,v",
+            "default",
+            "A",
+        ] {
+            assert!(profile_name(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            ".",
+            "..",
+            ".hidden",
+            "trailing.",
+            "-flag",
+            "a b",
+            "a]b",
+            "a[b",
+            "a\nb",
+            "a/b",
+            "a\u{fffd}",
+            "é",
+            "a$(x)",
+            &"n".repeat(65),
+        ] {
+            assert!(!profile_name(bad), "{bad:?}");
+        }
+        assert!(access_key_id("AKIAIOSFODNN7EXAMPLE"));
+        for bad in [
+            "AKIA",
+            "akiaiosfodnn7example",
+            "AKIAIOSFODNN7EXAMPLE\n[x]",
+            &"A".repeat(129),
+        ] {
+            assert!(!access_key_id(bad), "{bad:?}");
+        }
+        assert!(secret_access_key(
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY+="
+        ));
+        for bad in [
+            "",
+            "secret\n[default]\ncredential_process = touch pwned",
+            "a b",
+            "a\tb",
+        ] {
+            assert!(!secret_access_key(bad), "{bad:?}");
+        }
+        for ok in ["alice", "a_b+c=d,e.f@g-h", &"u".repeat(64)] {
+            assert!(iam_user_name(ok), "{ok}");
+        }
+        for bad in ["", "a b", "a/b", "a\n[x]", "DOMAIN\\alice", &"u".repeat(65)] {
+            assert!(!iam_user_name(bad), "{bad:?}");
+        }
     }
 }
