@@ -39,7 +39,7 @@ fn render(format: Format, session: &Session, region: Option<&str>) -> Result<Str
         Format::Fish => shell(Shell::Fish),
         Format::Powershell => shell(Shell::Powershell),
         Format::Env => lines(&|name, value| Ok(format!("{name}={}\n", one_line(name, value)?)))?,
-        Format::Dotenv => lines(&|name, value| Ok(format!("{name}={}\n", dotenv(value))))?,
+        Format::Dotenv => lines(&|name, value| Ok(format!("{name}={}\n", dotenv(name, value)?)))?,
         Format::Cmd => {
             lines(&|name, value| Ok(format!("set \"{name}={}\"\r\n", cmd(name, value)?)))?
         }
@@ -68,26 +68,28 @@ fn one_line<'a>(name: &str, value: &'a str) -> Result<&'a str> {
     Ok(value)
 }
 
-/// Bare when plain, else double-quoted with the escapes dotenv readers know.
-fn dotenv(value: &str) -> String {
+/// A .env line's value, for its three common readers: `set -a; . ./.env` in sh, python-dotenv
+/// and docker compose. Bare when all three read it back as it is; else in single quotes, inside
+/// which sh and compose take every character let through here literally (double quotes would
+/// not do: sh and Ruby's dotenv run `$(...)` and backticks inside them). python-dotenv reads
+/// `\` as an escape even there and expands `${...}`, compose skips `\'`, and python-dotenv
+/// cannot parse sh's `'\''`; so a value with `'`, `\`, `${` or a control character (which the
+/// readers split into lines differently) is refused.
+fn dotenv(name: &str, value: &str) -> Result<String> {
     let plain = value
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"+/=:._-".contains(&b));
     if plain && !value.is_empty() {
-        return value.to_owned();
+        return Ok(value.to_owned());
     }
-    let mut out = String::from("\"");
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
+    if value.contains(['\'', '\\']) || value.contains("${") || value.chars().any(char::is_control) {
+        return Err(fail!(
+            Config,
+            "{name} holds a quote, a backslash, a ${{ or a control character, which no .env \
+             quoting keeps as it is for every reader; use --format json or a shell's format"
+        ));
     }
-    out.push('"');
-    out
+    Ok(format!("'{value}'"))
 }
 
 /// cmd.exe has no quoting that survives every character: refuse the ones it would act on.
@@ -138,9 +140,20 @@ mod tests {
 
     #[test]
     fn dotenv_quotes_only_what_needs_it() {
-        assert_eq!(dotenv("ASIA+/=x"), "ASIA+/=x");
-        assert_eq!(dotenv("a b\"c\\\n"), "\"a b\\\"c\\\\\\n\"");
-        assert_eq!(dotenv(""), "\"\"");
+        let quoted = |value| dotenv("AWS_REGION", value).unwrap();
+        assert_eq!(quoted("ASIA+/=x"), "ASIA+/=x");
+        assert_eq!(quoted(""), "''");
+        // Inside single quotes no reader runs or expands anything.
+        assert_eq!(quoted("$(touch x)"), "'$(touch x)'");
+        assert_eq!(quoted("`touch x`"), "'`touch x`'");
+        assert_eq!(quoted("a b\"c #d $HOME"), "'a b\"c #d $HOME'");
+        for refused in [
+            "it's", "a\\b", "${HOME}", "a\nB=x", "a\rb", "a\u{1b}b", "\0",
+        ] {
+            let e = dotenv("AWS_SESSION_TOKEN", refused).unwrap_err();
+            assert_eq!(e.kind.exit_code(), 3);
+            assert!(e.to_string().starts_with("AWS_SESSION_TOKEN holds"), "{e}");
+        }
     }
 
     #[test]

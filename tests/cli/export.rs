@@ -165,3 +165,175 @@ fn credential_process_asks_for_the_code_on_the_terminal() {
     let out = home.output(terminal.output(), true).ok();
     assert_eq!(out.stdout.trim(), alice.arn);
 }
+
+/// The variables a .env file carries, in the order the readers below print them.
+const DOTENV_VARS: [&str; 5] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_REGION",
+];
+
+/// What each .env reader available here makes of `dotenv`, run in the test's home (where a
+/// `$(touch pwned)` that ran would leave its file): the five values, one a line.
+fn read_dotenv(home: &Home, dotenv: &str) -> Vec<(&'static str, String)> {
+    let path = home.dir.join("session.env");
+    std::fs::write(&path, dotenv).unwrap();
+    let mut read = Vec::new();
+    let print = DOTENV_VARS.map(|v| format!("\"${v}\"")).join(" ");
+    for sh in ["dash", "bash"] {
+        let mut cmd = home.command(sh);
+        cmd.current_dir(&home.dir).args([
+            "-c",
+            &format!("set -a; . ./session.env; printf '%s\\n' {print}"),
+        ]);
+        read.push((sh, home.output(cmd.output().unwrap(), false).ok().stdout));
+    }
+    let mut python = home.command(venv_bin("python"));
+    python.current_dir(&home.dir).args([
+        "-c",
+        "import dotenv, sys; v = dotenv.dotenv_values('session.env'); \
+         sys.stdout.write(''.join(v[k] + '\\n' for k in sys.argv[1:]))",
+    ]);
+    python.args(DOTENV_VARS);
+    read.push((
+        "python-dotenv",
+        home.output(python.output().unwrap(), false).ok().stdout,
+    ));
+    // docker compose reads .env files too, but needs its plugin: use it where it works.
+    static COMPOSE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let compose = *COMPOSE.get_or_init(|| {
+        let works = home
+            .command("docker")
+            .args(["compose", "version"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !works {
+            eprintln!("note: `docker compose` does not work here; .env files not read by compose");
+        }
+        works
+    });
+    if compose {
+        std::fs::write(
+            home.dir.join("compose.yaml"),
+            "services:\n  s:\n    image: busybox\n    env_file: session.env\n",
+        )
+        .unwrap();
+        let mut cmd = home.command("docker");
+        cmd.current_dir(&home.dir)
+            .args(["compose", "config", "--format", "json"]);
+        let out = home.output(cmd.output().unwrap(), false).ok();
+        let config: Value = serde_json::from_str(&out.stdout).unwrap();
+        let env = &config["services"]["s"]["environment"];
+        let values: String = DOTENV_VARS
+            .iter()
+            // `config` doubles a literal `$` so that its output can be read again.
+            .map(|v| {
+                format!(
+                    "{}\n",
+                    env[*v].as_str().unwrap_or("(unset)").replace("$$", "$")
+                )
+            })
+            .collect();
+        read.push(("docker compose", values));
+    }
+    read
+}
+
+/// The five values as the cache and the profile hold them.
+fn dotenv_expected(cache: &Value, region: &str) -> String {
+    let v = |k: &str| cache[k].as_str().unwrap().to_owned();
+    format!(
+        "{}\n{}\n{}\n{}\n{region}\n",
+        v("access_key_id"),
+        v("secret_access_key"),
+        v("session_token"),
+        v("expiration")
+    )
+}
+
+fn assert_nothing_ran(home: &Home) {
+    let ran: Vec<_> = std::fs::read_dir(&home.dir)
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|f| f.starts_with("pwned"))
+        .collect();
+    assert!(ran.is_empty(), "a .env reader ran code: {ran:?}");
+}
+
+#[test]
+fn dotenv_values_read_back_alike_and_run_nothing() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    export(&home, "dotenv");
+    let mut cache = home.read_cache("bob");
+    // Values STS would never send, but a cache file can hold: each reader must take them as
+    // they are (double quotes would run the first two in sh).
+    for token in [
+        "FwoGZX+/=plain",
+        "t$(touch pwned-subst)`touch pwned-backtick`",
+        "t\"$(touch pwned-dq)\" $HOME #comment",
+        " spaced ",
+        "",
+    ] {
+        cache["session_token"] = Value::from(token);
+        home.write_cache("bob", &cache);
+        let (dotenv, cache) = export(&home, "dotenv");
+        for (reader, values) in read_dotenv(&home, &dotenv) {
+            assert_eq!(
+                values,
+                dotenv_expected(&cache, "eu-west-1"),
+                "{reader} read {dotenv}"
+            );
+        }
+        assert_nothing_ran(&home);
+    }
+}
+
+#[test]
+fn dotenv_refuses_what_no_quoting_keeps_for_every_reader() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    export(&home, "dotenv");
+    let mut cache = home.read_cache("bob");
+    for token in [
+        "t'$(touch pwned-sq)'",
+        "t\\'$(touch pwned-bs)",
+        "t${HOME}",
+        "t\nAWS_REGION=$(touch pwned-nl)",
+        "t\r$(touch pwned-cr)",
+    ] {
+        cache["session_token"] = Value::from(token);
+        home.write_cache("bob", &cache);
+        let out = home.run(&["export", "bob", "--format", "dotenv"]).fails(3);
+        assert_eq!(out.stdout, "", "{token:?}");
+        assert!(
+            out.stderr
+                .contains("AWS_SESSION_TOKEN holds a quote, a backslash"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn dotenv_keeps_a_region_from_the_config_inert() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    // The SDK refuses such a region for STS: make the session first, then change the region.
+    export(&home, "dotenv");
+    let region = "$(touch pwned-region)`touch pwned-tick`";
+    let config = std::fs::read_to_string(home.config_file()).unwrap();
+    let config = config.replace("region = eu-west-1", &format!("region = {region}"));
+    std::fs::write(home.config_file(), config).unwrap();
+    let (dotenv, cache) = export(&home, "dotenv");
+    assert!(
+        dotenv.contains(&format!("AWS_REGION='{region}'\n")),
+        "{dotenv}"
+    );
+    for (reader, values) in read_dotenv(&home, &dotenv) {
+        assert_eq!(values, dotenv_expected(&cache, region), "{reader}");
+    }
+    assert_nothing_ran(&home);
+}
