@@ -298,11 +298,11 @@ fn dotenv_refuses_what_no_quoting_keeps_for_every_reader() {
     export(&home, "dotenv");
     let mut cache = home.read_cache("bob");
     for token in [
-        "t'$(touch pwned-sq)'",
-        "t\\'$(touch pwned-bs)",
+        // A cached token with a space or a control character is not used at all (the cache
+        // ignores it); these are the visible characters no dotenv quoting keeps.
+        "t'$(touch${IFS}pwned-sq)'",
+        "t\\'$(touch${IFS}pwned-bs)",
         "t${HOME}",
-        "t\nAWS_REGION=$(touch pwned-nl)",
-        "t\r$(touch pwned-cr)",
     ] {
         cache["session_token"] = Value::from(token);
         home.write_cache("bob", &cache);
@@ -318,22 +318,17 @@ fn dotenv_refuses_what_no_quoting_keeps_for_every_reader() {
 }
 
 #[test]
-fn dotenv_keeps_a_region_from_the_config_inert() {
+fn a_hostile_region_never_reaches_a_dotenv_file() {
     let home = Home::new();
     home.user_account("bob", &moto().user(false));
-    // The SDK refuses such a region for STS: make the session first, then change the region.
     export(&home, "dotenv");
     let region = "$(touch pwned-region)`touch pwned-tick`";
     let config = std::fs::read_to_string(home.config_file()).unwrap();
     let config = config.replace("region = eu-west-1", &format!("region = {region}"));
     std::fs::write(home.config_file(), config).unwrap();
-    let (dotenv, cache) = export(&home, "dotenv");
-    assert!(
-        dotenv.contains(&format!("AWS_REGION='{region}'\n")),
-        "{dotenv}"
-    );
-    for (reader, values) in read_dotenv(&home, &dotenv) {
-        assert_eq!(values, dotenv_expected(&cache, region), "{reader}");
-    }
+    // Refused where the profile is read, before any format is chosen.
+    let out = home.run(&["export", "bob", "--format", "dotenv"]).fails(3);
+    assert_eq!(out.stdout, "");
+    assert!(out.stderr.contains("bob: region "), "{}", out.stderr);
     assert_nothing_ran(&home);
 }
