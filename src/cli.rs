@@ -1,12 +1,14 @@
 //! The command line, in clap's derive form (also the source of the shell completions).
 
 use crate::clock;
-use crate::cmd::completions::accounts;
 use crate::error::EXIT_STATUS_HELP;
+use crate::profile::Profiles;
+use crate::session::obtain::Options;
+use crate::settings::Settings;
 use crate::shell::Shell;
 use clap::builder::FalseyValueParser;
 use clap::{Args, Parser, Subcommand};
-use clap_complete::engine::ArgValueCandidates;
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -28,167 +30,226 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Select an account in this shell: prints shell code that exports its session, asking
-    /// for an MFA code only when no fresh session is cached
-    Switch {
-        #[arg(add = ArgValueCandidates::new(accounts))]
-        account: String,
-        #[command(flatten)]
-        output: ShellArg,
-        #[command(flatten)]
-        session: SessionArgs,
-    },
-    /// Make a new MFA session now, for the account selected in this shell or the one named
-    Mfa {
-        #[arg(add = ArgValueCandidates::new(accounts))]
-        account: Option<String>,
-        #[command(flatten)]
-        output: ShellArg,
-        #[command(flatten)]
-        session: SessionArgs,
-    },
-    /// Show what this shell has: account, session kind, identity, region, time left
-    Now {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Print shell code that drops every variable awsenv set and restores what it replaced
-    Clear {
-        #[command(flatten)]
-        output: ShellArg,
-    },
-    /// Start a sub-shell of your shell with an account's session and the prompt segment, even
-    /// without `awsenv init` in its rc file; leave it with exit
+    Switch(Switch),
+    Mfa(Mfa),
+    Now(Now),
+    Clear(Clear),
     #[command(name = "shell")]
-    Subshell {
-        #[arg(add = ArgValueCandidates::new(accounts))]
-        account: String,
-        #[command(flatten)]
-        session: SessionArgs,
-    },
-    /// Run a command with an account's session in its environment; exits with its status
-    Exec {
-        #[arg(add = ArgValueCandidates::new(accounts))]
-        account: String,
-        #[command(flatten)]
-        session: SessionArgs,
-        /// The command and its arguments (after `--`)
-        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
-        command: Vec<OsString>,
-    },
-    /// Print an account's session for other tools: a shell's syntax, a .env file, Windows
-    /// cmd, or JSON for a profile's credential_process
-    Export {
-        #[arg(add = ArgValueCandidates::new(accounts))]
-        account: String,
-        #[arg(long, value_enum, default_value = "env")]
-        format: Format,
-        #[command(flatten)]
-        session: SessionArgs,
-    },
-    /// List the accounts of the AWS config with their kind and any cached session
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Delete cached sessions (shells using them clear at their next prompt)
-    Logout {
-        /// The account (default: the one selected in this shell)
-        #[arg(add = ArgValueCandidates::new(accounts))]
-        account: Option<String>,
-        /// Every cached session
-        #[arg(long, conflicts_with = "account")]
-        all: bool,
-    },
-    /// Set up or remove the virtual MFA device of an account's IAM user
+    Subshell(Subshell),
+    Exec(Exec),
+    Export(Export),
+    List(List),
+    Logout(Logout),
     #[command(subcommand)]
     MfaDevice(MfaDevice),
-    /// Bring accounts kept by older tools into the AWS shared files
     #[command(subcommand)]
     Import(Import),
-    /// Open the AWS console signed in as the account (or print the sign-in URL)
-    Login {
-        #[arg(add = ArgValueCandidates::new(accounts))]
-        account: String,
-        /// Print the URL instead of opening it (it signs in whoever has it, for minutes)
-        #[arg(long)]
-        print: bool,
-        /// The console page to land on [default: https://console.aws.amazon.com/]
-        #[arg(long)]
-        destination: Option<String>,
-        #[command(flatten)]
-        session: SessionArgs,
-    },
-    /// Replace the access key of an account's IAM user: create, prove, write, delete the old
-    Rotate {
-        #[arg(add = ArgValueCandidates::new(accounts))]
-        account: String,
-        #[command(flatten)]
-        session: SessionArgs,
-    },
-    /// Check the AWS config and awsenv's installation, and say how to fix what is wrong
-    Doctor,
-    /// Print the shell integration; add `eval "$(awsenv init bash)"` to your rc file
-    Init {
-        shell: Shell,
-        /// Do not add the account and time left to PS1 / PROMPT / fish_prompt / prompt
-        #[arg(long)]
-        no_prompt: bool,
-        /// Also wrap `aws` so that it renews the session first when it is about to end
-        #[arg(long)]
-        aws_wrapper: bool,
-    },
-    /// Print the prompt segment ("personal 42m") for other prompt engines
-    Prompt,
-    /// Print the shell completion script
-    Completions { shell: Shell },
-    /// What the shell integration runs when a prompt finds something changed
+    Login(Login),
+    Rotate(Rotate),
+    Doctor(Doctor),
+    Init(Init),
+    Prompt(Prompt),
+    Completions(Completions),
     #[command(hide = true)]
-    Hook {
-        shell: Shell,
-        /// Also set AWSENV_PROMPT, for shells that cannot tell the time themselves
-        #[arg(long)]
-        segment: bool,
-    },
+    Hook(Hook),
+}
+
+/// Select an account in this shell: prints shell code that exports its session, asking for an
+/// MFA code only when no fresh session is cached
+#[derive(Debug, Args)]
+pub struct Switch {
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub account: String,
+    #[command(flatten)]
+    pub output: ShellArg,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Make a new MFA session now, for the account selected in this shell or the one named
+#[derive(Debug, Args)]
+pub struct Mfa {
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub account: Option<String>,
+    #[command(flatten)]
+    pub output: ShellArg,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Show what this shell has: account, session kind, identity, region, time left
+#[derive(Debug, Args)]
+pub struct Now {
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Print shell code that drops every variable awsenv set and restores what it replaced
+#[derive(Debug, Args)]
+pub struct Clear {
+    #[command(flatten)]
+    pub output: ShellArg,
+}
+
+/// Start a sub-shell of your shell with an account's session and the prompt segment, even
+/// without `awsenv init` in its rc file; leave it with exit
+#[derive(Debug, Args)]
+pub struct Subshell {
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub account: String,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Run a command with an account's session in its environment; exits with its status
+#[derive(Debug, Args)]
+pub struct Exec {
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub account: String,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// The command and its arguments (after `--`)
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<OsString>,
+}
+
+/// Print an account's session for other tools: a shell's syntax, a .env file, Windows cmd, or
+/// JSON for a profile's credential_process
+#[derive(Debug, Args)]
+pub struct Export {
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub account: String,
+    #[arg(long, value_enum, default_value = "env")]
+    pub format: Format,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// List the accounts of the AWS config with their kind and any cached session
+#[derive(Debug, Args)]
+pub struct List {
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Delete cached sessions (shells using them clear at their next prompt)
+#[derive(Debug, Args)]
+pub struct Logout {
+    /// The account (default: the one selected in this shell)
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub account: Option<String>,
+    /// Every cached session
+    #[arg(long, conflicts_with = "account")]
+    pub all: bool,
+}
+
+/// Open the AWS console signed in as the account (or print the sign-in URL)
+#[derive(Debug, Args)]
+pub struct Login {
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub account: String,
+    /// Print the URL instead of opening it (it signs in whoever has it, for minutes)
+    #[arg(long)]
+    pub print: bool,
+    /// The console page to land on [default: https://console.aws.amazon.com/]
+    #[arg(long)]
+    pub destination: Option<String>,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Replace the access key of an account's IAM user: create, prove, write, delete the old
+#[derive(Debug, Args)]
+pub struct Rotate {
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub account: String,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Check the AWS config and awsenv's installation, and say how to fix what is wrong
+#[derive(Debug, Args)]
+pub struct Doctor {}
+
+/// Print the shell integration; add `eval "$(awsenv init bash)"` to your rc file
+#[derive(Debug, Args)]
+pub struct Init {
+    pub shell: Shell,
+    /// Do not add the account and time left to PS1 / PROMPT / fish_prompt / prompt
+    #[arg(long)]
+    pub no_prompt: bool,
+    /// Also wrap `aws` so that it renews the session first when it is about to end
+    #[arg(long)]
+    pub aws_wrapper: bool,
+}
+
+/// Print the prompt segment ("personal 42m") for other prompt engines
+#[derive(Debug, Args)]
+pub struct Prompt {}
+
+/// Print the shell completion script
+#[derive(Debug, Args)]
+pub struct Completions {
+    pub shell: Shell,
+}
+
+/// What the shell integration runs when a prompt finds something changed
+#[derive(Debug, Args)]
+pub struct Hook {
+    pub shell: Shell,
+    /// Also set AWSENV_PROMPT, for shells that cannot tell the time themselves
+    #[arg(long)]
+    pub segment: bool,
 }
 
 #[derive(Debug, Subcommand)]
+/// Bring accounts kept by older tools into the AWS shared files
 pub enum Import {
-    /// The ec2switch layout: NAME.access_key, NAME.secret_key, NAME.user and an accounts JSON
-    AwsCreds {
-        /// The directory [default: ~/aws-creds]
-        dir: Option<PathBuf>,
-        /// The JSON of names to `arn:aws:iam::ACCOUNT_ID:` [default: DIR/accounts.json]
-        #[arg(long)]
-        accounts: Option<PathBuf>,
-    },
+    AwsCreds(AwsCreds),
+}
+
+/// The ec2switch layout: NAME.access_key, NAME.secret_key, NAME.user and an accounts JSON
+#[derive(Debug, Args)]
+pub struct AwsCreds {
+    /// The directory [default: ~/aws-creds]
+    pub dir: Option<PathBuf>,
+    /// The JSON of names to `arn:aws:iam::ACCOUNT_ID:` [default: DIR/accounts.json]
+    #[arg(long)]
+    pub accounts: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
+/// Set up or remove the virtual MFA device of an account's IAM user
 pub enum MfaDevice {
-    /// Create a virtual MFA device, show its QR code, enable it with two codes from your
-    /// authenticator app, and save it as the profile's mfa_serial
-    Setup {
-        /// The account whose IAM user gets the device (default: the one selected in this shell)
-        #[arg(add = ArgValueCandidates::new(accounts))]
-        account: Option<String>,
-        /// The device's name [default: the IAM user's name]
-        #[arg(long)]
-        name: Option<String>,
-        /// Also write the QR code to this new .png or .svg file (it holds the device's secret)
-        #[arg(long)]
-        qr_file: Option<PathBuf>,
-    },
-    /// Deactivate and delete the user's MFA device (with an MFA session, as AWS requires),
-    /// and remove mfa_serial from the profile
-    Remove {
-        /// The account whose IAM user loses the device (default: the one selected in this shell)
-        #[arg(add = ArgValueCandidates::new(accounts))]
-        account: Option<String>,
-        /// The MFA code, instead of asking for it
-        #[arg(long, env = "AWSENV_MFA_CODE", hide_env_values = true)]
-        code: Option<String>,
-    },
+    Setup(MfaDeviceSetup),
+    Remove(MfaDeviceRemove),
+}
+
+/// Create a virtual MFA device, show its QR code, enable it with two codes from your
+/// authenticator app, and save it as the profile's mfa_serial
+#[derive(Debug, Args)]
+pub struct MfaDeviceSetup {
+    /// The account whose IAM user gets the device (default: the one selected in this shell)
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub account: Option<String>,
+    /// The device's name [default: the IAM user's name]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Also write the QR code to this new .png or .svg file (it holds the device's secret)
+    #[arg(long)]
+    pub qr_file: Option<PathBuf>,
+}
+
+/// Deactivate and delete the user's MFA device (with an MFA session, as AWS requires), and
+/// remove mfa_serial from the profile
+#[derive(Debug, Args)]
+pub struct MfaDeviceRemove {
+    /// The account whose IAM user loses the device (default: the one selected in this shell)
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub account: Option<String>,
+    /// The MFA code, instead of asking for it
+    #[arg(long, env = "AWSENV_MFA_CODE", hide_env_values = true)]
+    pub code: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -215,8 +276,9 @@ pub struct ShellArg {
 }
 
 impl ShellArg {
-    pub fn shell(&self) -> Shell {
-        self.shell.unwrap_or_else(Shell::detect)
+    /// `--shell`, else the shell the settings name.
+    pub fn or(&self, settings: &Settings) -> Shell {
+        self.shell.unwrap_or(settings.shell)
     }
 }
 
@@ -235,6 +297,25 @@ pub struct SessionArgs {
     pub save: bool,
 }
 
+impl SessionArgs {
+    /// How the session is to be had; `force`: a new one even if one is cached (`awsenv mfa`).
+    pub fn options(&self, force: bool) -> Options<'_> {
+        Options {
+            duration: self.duration,
+            force,
+            code: self.code.as_deref(),
+            save: self.save,
+        }
+    }
+}
+
 fn duration(text: &str) -> Result<u32, String> {
     clock::parse_duration(text).map_err(|e| e.to_string())
+}
+
+/// The accounts of the AWS config, offered where a command takes an ACCOUNT.
+fn accounts() -> Vec<CompletionCandidate> {
+    Profiles::load(Settings::from_env().files)
+        .map(|p| p.names().map(CompletionCandidate::new).collect())
+        .unwrap_or_default()
 }

@@ -5,7 +5,7 @@ use std::fmt;
 
 /// The kinds of failure, each with its own exit status (documented in `awsenv --help`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ErrorKind {
     /// Anything unexpected: an I/O error, a bug.
     Failure,
     /// A command used in a way that cannot work (as clap's own usage errors).
@@ -31,21 +31,21 @@ pub enum Kind {
     NotFound,
 }
 
-impl Kind {
+impl ErrorKind {
     pub fn exit_code(self) -> i32 {
         match self {
-            Kind::Failure => 1,
-            Kind::Usage => 2,
-            Kind::Config => 3,
-            Kind::Credentials => 4,
-            Kind::Mfa => 5,
-            Kind::Network => 6,
-            Kind::Denied => 7,
-            Kind::Cache => 8,
-            Kind::Findings => 9,
-            Kind::Interrupted => 130,
-            Kind::CannotRun => 126,
-            Kind::NotFound => 127,
+            ErrorKind::Failure => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::Config => 3,
+            ErrorKind::Credentials => 4,
+            ErrorKind::Mfa => 5,
+            ErrorKind::Network => 6,
+            ErrorKind::Denied => 7,
+            ErrorKind::Cache => 8,
+            ErrorKind::Findings => 9,
+            ErrorKind::Interrupted => 130,
+            ErrorKind::CannotRun => 126,
+            ErrorKind::NotFound => 127,
         }
     }
 }
@@ -68,12 +68,12 @@ Exit status:
 
 #[derive(Debug)]
 pub struct Error {
-    pub kind: Kind,
+    pub kind: ErrorKind,
     message: String,
 }
 
 impl Error {
-    pub fn new(kind: Kind, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
         Error {
             kind,
             message: message.into(),
@@ -94,7 +94,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Shorthand for the error constructors used across the crate.
 macro_rules! fail {
     ($kind:ident, $($arg:tt)*) => {
-        $crate::error::Error::new($crate::error::Kind::$kind, format!($($arg)*))
+        $crate::error::Error::new($crate::error::ErrorKind::$kind, format!($($arg)*))
     };
 }
 pub(crate) use fail;

@@ -3,25 +3,26 @@
 //! the `awsenv-aws` binary makes (see `aws`); both are built from this library.
 
 pub mod aws;
-mod cache;
 mod cli;
 mod clock;
 mod cmd;
-mod config_edit;
+mod completion;
+mod current;
 mod debug;
 mod error;
-mod iam;
 mod mfa;
-mod obtain;
 mod profile;
 mod qr;
 pub mod secret;
+mod segment;
 mod session;
+mod settings;
 mod shell;
 mod ui;
 mod vars;
 
 use clap::Parser;
+use cmd::Run;
 use std::io::Write;
 
 /// The `awsenv` binary: returns its exit status.
@@ -32,9 +33,9 @@ pub fn main() -> i32 {
         ui::say(&format!("internal error at {at}; please report it"));
     }));
     if let Some((shell, segment)) = hook_args() {
-        return finish(cmd::hook(shell, segment));
+        return finish(cmd::hook::run(shell, segment, &cmd::Context::from_env()));
     }
-    cmd::completions::answer_if_asked();
+    completion::answer_if_asked();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_exit(e),
@@ -42,7 +43,7 @@ pub fn main() -> i32 {
     if cli.debug {
         debug::enable();
     }
-    finish(cmd::run(cli.command))
+    finish(cli.command.run(&cmd::Context::from_env()))
 }
 
 /// `awsenv hook SHELL [--segment]`, read without clap: building clap's command tree would be

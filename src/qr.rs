@@ -24,7 +24,7 @@ pub fn otpauth_uri(issuer: &str, account: &str, seed: &str) -> String {
 
 /// The label keeps its `@` (`alice@123456789012`), as authenticator apps show it.
 fn percent_encode(text: &str) -> String {
-    crate::aws::percent_encode(text, b"@")
+    crate::aws::wire::percent_encode(text, b"@")
 }
 
 /// The code as rows of dark (true) and light modules, quiet zone included.

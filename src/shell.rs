@@ -24,20 +24,22 @@ pub enum Change {
     UnsetLocal(String),
 }
 
-impl Shell {
-    /// The shell the output is for when `--shell` is not given: the integration sets
-    /// `AWSENV_SHELL`; otherwise the login shell; otherwise POSIX syntax, which bash reads.
-    pub fn detect() -> Shell {
-        let from = |var: &str| {
-            let value = std::env::var(var).ok()?;
-            let name = value.rsplit('/').next()?.trim_start_matches('-');
-            Shell::from_str(name, true).ok()
-        };
-        from("AWSENV_SHELL")
-            .or_else(|| from("SHELL"))
-            .unwrap_or(Shell::Bash)
+impl Change {
+    /// Applies an environment change to a command about to start (local ones are a shell's).
+    pub fn apply_to(&self, command: &mut std::process::Command) {
+        match self {
+            Change::Set(name, value) => {
+                command.env(name, value);
+            }
+            Change::Unset(name) => {
+                command.env_remove(name);
+            }
+            Change::Local(..) | Change::UnsetLocal(_) => {}
+        }
     }
+}
 
+impl Shell {
     pub fn quote(self, value: &str) -> String {
         match self {
             // Inside single quotes nothing is special but the quote itself.

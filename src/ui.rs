@@ -17,6 +17,21 @@ pub fn out(text: &str) {
     }
 }
 
+/// switch, mfa, clear and export print the session's secrets: for a shell or a program to
+/// read, never for a terminal to show (or a scrollback to keep). Checked before any prompt.
+pub fn refuse_terminal(why: &str) -> crate::error::Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        return Err(crate::error::fail!(Usage, "{why}"));
+    }
+    Ok(())
+}
+
+/// Why switch, mfa and clear refuse a terminal.
+pub const SHELL_CODE: &str = "this prints shell code with your credentials in it, for your \
+    shell to run: set up the shell integration (awsenv init --help), or run eval \"$(awsenv \
+    ...)\"";
+
 pub fn say(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "awsenv: {}", printable(line));
 }

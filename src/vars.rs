@@ -9,13 +9,12 @@
 //! cache file. With them a bash or zsh prompt decides with builtins alone whether anything
 //! has changed.
 
+use crate::current::Current;
 use crate::session::Session;
 use crate::shell::Change;
 use std::path::Path;
 
-pub const ACCOUNT: &str = "AWSENV_ACCOUNT";
-pub const KIND: &str = "AWSENV_KIND";
-pub const IDENTITY: &str = "AWSENV_IDENTITY";
+use crate::current::{ACCOUNT, IDENTITY, KIND};
 const SAVED_PREFIX: &str = "AWSENV_SAVED_";
 
 const CREDENTIALS: [&str; 5] = [
@@ -51,17 +50,13 @@ fn saved_name(var: &str) -> String {
 }
 
 /// The variables that keep what activation replaced (the user's own keys, perhaps).
-pub fn is_saved(name: &str) -> bool {
+fn is_saved(name: &str) -> bool {
     name.starts_with(SAVED_PREFIX)
 }
 
-/// The changes that make `session` this shell's credentials. `env` reads the shell's current
-/// environment (the process's own, in practice).
-pub fn activate(
-    session: &Session,
-    region: Option<&str>,
-    env: impl Fn(&str) -> Option<String>,
-) -> Vec<Change> {
+/// The changes that make `session` this shell's credentials, where the shell has `current`.
+pub fn activate(session: &Session, region: Option<&str>, current: &Current) -> Vec<Change> {
+    let env = current.lookup();
     let first = env(ACCOUNT).is_none();
     let mut changes = Vec::new();
     let mut saved = |var: &str| -> Option<String> {
@@ -167,9 +162,30 @@ fn next_check(expires: Option<i64>, margin: i64, now: i64) -> i64 {
     }
 }
 
+/// What a command started with a session gets (exec, shell): what a shell would, less the
+/// values a shell saved to restore later (the user's long-term keys, perhaps), which are none
+/// of the command's business, and less the prompt hook's state.
+pub fn for_command(session: &Session, region: Option<&str>, current: &Current) -> Vec<Change> {
+    let mut changes: Vec<Change> = current
+        .names_with(SAVED_PREFIX)
+        .map(|name| Change::Unset(name.into()))
+        .collect();
+    changes.extend(
+        activate(session, region, current)
+            .into_iter()
+            .filter(|change| match change {
+                Change::Set(name, _) => !is_saved(name),
+                Change::Unset(_) => true,
+                Change::Local(..) | Change::UnsetLocal(_) => false,
+            }),
+    );
+    changes
+}
+
 /// The changes that drop everything awsenv set and put back what it replaced. Empty when
 /// awsenv has nothing active in this shell.
-pub fn clear(env: impl Fn(&str) -> Option<String>) -> Vec<Change> {
+pub fn clear(current: &Current) -> Vec<Change> {
+    let env = current.lookup();
     let mut changes = Vec::new();
     let active = env(ACCOUNT).is_some();
     for var in managed() {
@@ -198,14 +214,14 @@ pub fn clear(env: impl Fn(&str) -> Option<String>) -> Vec<Change> {
 mod tests {
     use super::*;
     use crate::secret::Secret;
-    use crate::session::{Kind, VERSION};
+    use crate::session::{SessionKind, VERSION};
     use std::collections::HashMap;
 
     fn session() -> Session {
         Session {
             version: VERSION,
             account: "personal".into(),
-            kind: Kind::Mfa,
+            kind: SessionKind::Mfa,
             access_key_id: "ASIAEXAMPLE".into(),
             secret_access_key: Secret::new("s3cr3t"),
             session_token: Secret::new("t0k3n"),
@@ -239,7 +255,8 @@ mod tests {
         .collect();
         let mut env = before.clone();
 
-        let first = activate(&session(), Some("eu-west-1"), |k| env.get(k).cloned());
+        let current = |env: &HashMap<String, String>| Current::from_vars(env.clone());
+        let first = activate(&session(), Some("eu-west-1"), &current(&env));
         apply(&mut env, &first);
         assert_eq!(env["AWS_ACCESS_KEY_ID"], "ASIAEXAMPLE");
         assert_eq!(env["AWS_SECURITY_TOKEN"], "t0k3n");
@@ -250,16 +267,16 @@ mod tests {
 
         // A second account without a region gets the user's own region back, and switching
         // again must not overwrite what was saved the first time.
-        let second = activate(&session(), None, |k| env.get(k).cloned());
+        let second = activate(&session(), None, &current(&env));
         apply(&mut env, &second);
         assert_eq!(env["AWS_REGION"], "us-west-2");
         assert!(!env.contains_key("AWS_DEFAULT_REGION"));
         assert_eq!(env["AWSENV_SAVED_AWS_ACCESS_KEY_ID"], "AKIAUSERS");
 
-        let cleared = clear(|k| env.get(k).cloned());
+        let cleared = clear(&current(&env));
         apply(&mut env, &cleared);
         assert_eq!(env, before);
-        assert!(clear(|k| env.get(k).cloned()).is_empty());
+        assert!(clear(&current(&env)).is_empty());
     }
 }
 

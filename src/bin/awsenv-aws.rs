@@ -10,7 +10,7 @@ use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region, SharedCredential
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls;
 use aws_types::SdkConfig;
-use awsenv::aws::{self, Call, Failure, Issued, Reason, Reply, Request};
+use awsenv::aws::wire::{self as aws, Call, Failure, Issued, Reason, Reply, Request};
 use awsenv::secret::Secret;
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};

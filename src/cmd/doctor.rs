@@ -2,24 +2,33 @@
 //! finding, one line each. The exit status says whether anything was found. It reuses what
 //! the reader and the session logic already know, so its verdicts are theirs.
 
-use crate::cache::{Cache, Lookup};
-use crate::error::{Kind, Result, fail};
-use crate::obtain;
+use super::{Context, Run};
+use crate::cli;
+use crate::error::{ErrorKind, Result, fail};
 use crate::profile::{self, Files, Profiles};
+use crate::session::cache::{Cache, Lookup};
+use crate::session::obtain;
+use crate::settings::Settings;
 use crate::ui::{self, printable};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-pub fn run() -> Result<()> {
-    let files = Files::from_env();
+impl Run for cli::Doctor {
+    fn run(self, context: &Context) -> Result<()> {
+        doctor(&context.settings)
+    }
+}
+
+fn doctor(settings: &Settings) -> Result<()> {
+    let files = &settings.files;
     let mut findings = Vec::new();
-    files_themselves(&files, &mut findings);
+    files_themselves(files, &mut findings);
     let profiles = Profiles::load(files.clone())?;
     accounts(&profiles, &mut findings);
-    cache(&mut findings);
-    shell_integration(&mut findings);
-    installation(&mut findings);
+    cache(settings, &mut findings);
+    shell_integration(settings, &mut findings);
+    installation(settings, &mut findings);
     // One loop reached from several profiles is one finding.
     let mut seen = BTreeSet::new();
     findings.retain(|f| seen.insert(f.clone()));
@@ -127,7 +136,7 @@ fn accounts(profiles: &Profiles, findings: &mut Vec<String>) {
             Ok(account) => account,
             // A profile with only settings (a region for [default]) is not an account.
             Err(e)
-                if e.kind == Kind::Credentials
+                if e.kind == ErrorKind::Credentials
                     && !sources.contains(name)
                     && ["aws_access_key_id", "aws_secret_access_key", "mfa_serial"]
                         .iter()
@@ -161,8 +170,8 @@ fn accounts(profiles: &Profiles, findings: &mut Vec<String>) {
 }
 
 /// The cache directory must be private, and each session file usable.
-fn cache(findings: &mut Vec<String>) {
-    let cache = Cache::from_env();
+fn cache(settings: &Settings, findings: &mut Vec<String>) {
+    let cache = Cache::new(settings);
     let dir = cache.dir();
     if let Ok(meta) = std::fs::metadata(dir)
         && (meta.mode() & 0o077 != 0 || meta.uid() != nix::unistd::geteuid().as_raw())
@@ -183,10 +192,10 @@ fn cache(findings: &mut Vec<String>) {
 }
 
 /// The rc file of the login shell: the integration line present, and not undone later.
-fn shell_integration(findings: &mut Vec<String>) {
-    let shell = std::env::var("SHELL").unwrap_or_default();
+fn shell_integration(settings: &Settings, findings: &mut Vec<String>) {
+    let shell = settings.login_shell.clone().unwrap_or_default();
     let name = shell.rsplit('/').next().unwrap_or_default();
-    let home = profile::home();
+    let home = settings.home.clone();
     let (rc, line, undoers): (PathBuf, &str, &[&str]) = match name {
         "bash" => (
             home.join(".bashrc"),
@@ -194,7 +203,7 @@ fn shell_integration(findings: &mut Vec<String>) {
             &["PROMPT_COMMAND="],
         ),
         "zsh" => {
-            let dir = std::env::var_os("ZDOTDIR").map_or_else(|| home.clone(), PathBuf::from);
+            let dir = settings.zdotdir.clone().unwrap_or_else(|| home.clone());
             (
                 dir.join(".zshrc"),
                 "eval \"$(awsenv init zsh)\"",
@@ -240,7 +249,7 @@ fn shell_integration(findings: &mut Vec<String>) {
 }
 
 /// The awsenv that PATH finds is this one, with its helper beside it.
-fn installation(findings: &mut Vec<String>) {
+fn installation(settings: &Settings, findings: &mut Vec<String>) {
     let Ok(me) = std::env::current_exe().and_then(std::fs::canonicalize) else {
         return;
     };
@@ -251,8 +260,8 @@ fn installation(findings: &mut Vec<String>) {
             helper.display()
         ));
     }
-    let first = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
+    let first = settings.path.as_ref().and_then(|path| {
+        std::env::split_paths(path)
             .map(|dir| dir.join("awsenv"))
             .find(|p| is_executable(p))
     });

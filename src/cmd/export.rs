@@ -4,20 +4,35 @@
 //! --format json` thus gets awsenv's cached sessions in the AWS CLI, boto3 and the SDKs,
 //! renewed when needed, with the MFA code asked for on the terminal.
 
-use crate::cli::{Format, SessionArgs};
+use super::{Context, Run};
+use crate::cli::{self, Format};
 use crate::error::{Result, fail};
+use crate::profile::Profiles;
 use crate::session::Session;
+use crate::session::obtain;
 use crate::shell::{Change, Shell};
 use crate::ui::{self, say};
 use crate::vars;
 
-pub fn run(account: &str, format: Format, args: &SessionArgs) -> Result<()> {
-    let (account, _, got) = super::session(account, args, false)?;
-    if !got.cached {
-        say(&got.describe());
+impl Run for cli::Export {
+    fn run(self, context: &Context) -> Result<()> {
+        ui::refuse_terminal(
+            "this prints your credentials: send them to a file or a program (> .env, | ...), \
+             not to the screen",
+        )?;
+        let settings = &context.settings;
+        let account = Profiles::load(settings.files.clone())?.account(&self.account)?;
+        let got = obtain::session(settings, &account, &self.session.options(false))?;
+        if !got.cached {
+            say(&got.describe());
+        }
+        ui::out(&render(
+            self.format,
+            &got.session,
+            account.region.as_deref(),
+        )?);
+        Ok(())
     }
-    ui::out(&render(format, &got.session, account.region.as_deref())?);
-    Ok(())
 }
 
 /// The session (and region) in one format.
@@ -117,7 +132,7 @@ mod tests {
         let session = Session {
             version: crate::session::VERSION,
             account: "personal".into(),
-            kind: crate::session::Kind::Mfa,
+            kind: crate::session::SessionKind::Mfa,
             access_key_id: "ASIAEXAMPLEEXAMPLE01".into(),
             secret_access_key: Secret::new("not+a/real=secret"),
             session_token: Secret::new("not-a-real-token+/=="),

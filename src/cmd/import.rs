@@ -10,21 +10,62 @@
 //! anything is written, and an account that fails is named and skipped whole, so neither
 //! file ever gets a section (or half of one) the user did not have.
 
-use crate::config_edit::{self, Kind};
+use super::{Context, Run};
+use crate::cli;
 use crate::error::{Result, fail};
-use crate::profile::{Files, Profiles, home};
+use crate::profile::edit::{self, FileKind};
+use crate::profile::{Files, Profiles};
 use crate::ui::say;
 use std::collections::BTreeMap;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub fn aws_creds(dir: Option<PathBuf>, accounts: Option<PathBuf>) -> Result<()> {
-    let dir = dir.unwrap_or_else(|| home().join("aws-creds"));
-    let accounts = accounts.unwrap_or_else(|| dir.join("accounts.json"));
-    let ids = account_ids(&accounts)?;
-    let files = Files::from_env();
-    let existing = Profiles::load(files.clone())?;
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
+impl Run for cli::AwsCreds {
+    fn run(self, context: &Context) -> Result<()> {
+        let settings = &context.settings;
+        let dir = self.dir.unwrap_or_else(|| settings.home.join("aws-creds"));
+        let accounts = self.accounts.unwrap_or_else(|| dir.join("accounts.json"));
+        let ids = account_ids(&accounts)?;
+        let files = &settings.files;
+        let existing = Profiles::load(files.clone())?;
+        let mut imported = 0;
+        for name in names_in(&dir)? {
+            if existing.names().any(|n| n == name) {
+                say(&format!(
+                    "{name}: a profile of that name exists; left as it is"
+                ));
+                continue;
+            }
+            let Some(found) = read_account(&dir, &name, settings.user.as_deref())? else {
+                continue;
+            };
+            let serial = match (ids.get(&name), &found.user) {
+                (Some(id), Ok(user)) => Ok(format!("arn:aws:iam::{id}:mfa/{user}")),
+                (Some(_), Err(why)) => Err(why.clone()),
+                (None, _) => Err(format!("{name} is not in {}", accounts.display())),
+            };
+            write(files, &name, &found, serial.as_deref().ok())?;
+            imported += 1;
+            say(&format!(
+                "{name}: imported as a profile, {}",
+                match &serial {
+                    Ok(serial) => format!("mfa_serial {serial}"),
+                    Err(why) => format!("without mfa_serial ({why})"),
+                }
+            ));
+        }
+        say(&format!(
+            "imported {imported} account(s) into {} and {}",
+            files.credentials.display(),
+            files.config.display()
+        ));
+        Ok(())
+    }
+}
+
+/// The names that have a NAME.access_key in `dir`, sorted; an error when there are none.
+fn names_in(dir: &Path) -> Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .map_err(|e| fail!(Config, "cannot read {}: {e}", dir.display()))?
         .filter_map(|e| {
             let file = e.ok()?.file_name();
@@ -41,98 +82,90 @@ pub fn aws_creds(dir: Option<PathBuf>, accounts: Option<PathBuf>) -> Result<()> 
             dir.display()
         ));
     }
-    let mut imported = 0;
-    for name in names {
-        // `say` shows every name through `ui::printable`: a file name may hold anything.
-        if !profile_name(&name) {
-            say(&format!(
-                "{name}: not a profile name awsenv imports (1 to 64 of A-Z, a-z, 0-9 and \
-                 _.-+@=, not starting with . or - nor ending with .); skipped, rename its files \
-                 to import it"
-            ));
-            continue;
-        }
-        if existing.names().any(|n| n == name) {
-            say(&format!(
-                "{name}: a profile of that name exists; left as it is"
-            ));
-            continue;
-        }
-        let read = |ext: &str| read_trimmed(&dir.join(format!("{name}.{ext}")));
-        let (Some(key_id), Some(secret)) = (read("access_key")?, read("secret_key")?) else {
-            say(&format!(
-                "{name}: no {name}.secret_key beside the access key; skipped"
-            ));
-            continue;
-        };
-        // Neither file's content is shown: one may hold the other (or anything else).
-        if !access_key_id(&key_id) {
-            say(&format!(
-                "{name}: {name}.access_key does not hold an access key ID (16 to 128 of A-Z \
-                 and 0-9); skipped"
-            ));
-            continue;
-        }
-        if !secret_access_key(&secret) {
-            say(&format!(
-                "{name}: {name}.secret_key does not hold a secret access key (one line of \
-                 A-Z, a-z, 0-9 and +/=); skipped"
-            ));
-            continue;
-        }
-        // The old tools took the IAM user to be the Unix user unless NAME.user said otherwise.
-        let user = match read("user")? {
-            Some(user) if iam_user_name(&user) => Some(user),
-            Some(user) => {
-                say(&format!(
-                    "{name}: {name}.user holds \"{user}\", not an IAM user name (1 to 64 of \
-                     A-Z, a-z, 0-9 and _+=,.@-); skipped"
-                ));
-                continue;
-            }
-            None => std::env::var("USER").ok().filter(|u| !u.is_empty()),
-        };
-        let serial = match (ids.get(&name), &user) {
-            (Some(id), Some(user)) if iam_user_name(user) => {
-                Ok(format!("arn:aws:iam::{id}:mfa/{user}"))
-            }
-            (Some(_), Some(user)) => Err(format!(
-                "$USER is \"{user}\", not an IAM user name; write the user into {name}.user"
-            )),
-            (Some(_), None) => Err(format!("no $USER; write the IAM user into {name}.user")),
-            (None, _) => Err(format!("{name} is not in {}", accounts.display())),
-        };
-        config_edit::edit_file(
-            &files.credentials,
-            Kind::Credentials,
-            &name,
-            &[
-                ("aws_access_key_id", Some(&key_id)),
-                ("aws_secret_access_key", Some(&secret)),
-            ],
-        )?;
-        if let Ok(serial) = &serial {
-            config_edit::edit_file(
-                &files.config,
-                Kind::Config,
-                &name,
-                &[("mfa_serial", Some(serial))],
-            )?;
-        }
-        imported += 1;
+    Ok(names)
+}
+
+/// One account's files, if each has the shape AWS gives it.
+struct Found {
+    key_id: String,
+    secret: String,
+    /// The IAM user, or why there is none to name the MFA device after.
+    user: std::result::Result<String, String>,
+}
+
+/// Reads and checks `name`'s files; says why and gives None when it is skipped. `say` shows
+/// every name through `ui::printable`: a file name may hold anything.
+fn read_account(dir: &Path, name: &str, unix_user: Option<&str>) -> Result<Option<Found>> {
+    let skip = |why: String| {
+        say(&format!("{name}: {why}; skipped"));
+        Ok(None)
+    };
+    if !profile_name(name) {
         say(&format!(
-            "{name}: imported as a profile, {}",
-            match &serial {
-                Ok(serial) => format!("mfa_serial {serial}"),
-                Err(why) => format!("without mfa_serial ({why})"),
-            }
+            "{name}: not a profile name awsenv imports (1 to 64 of A-Z, a-z, 0-9 and _.-+@=, \
+             not starting with . or - nor ending with .); skipped, rename its files to import it"
+        ));
+        return Ok(None);
+    }
+    let read = |ext: &str| read_trimmed(&dir.join(format!("{name}.{ext}")));
+    let (Some(key_id), Some(secret)) = (read("access_key")?, read("secret_key")?) else {
+        return skip(format!("no {name}.secret_key beside the access key"));
+    };
+    // Neither file's content is shown: one may hold the other (or anything else).
+    if !access_key_id(&key_id) {
+        return skip(format!(
+            "{name}.access_key does not hold an access key ID (16 to 128 of A-Z and 0-9)"
         ));
     }
-    say(&format!(
-        "imported {imported} account(s) into {} and {}",
-        files.credentials.display(),
-        files.config.display()
-    ));
+    if !secret_access_key(&secret) {
+        return skip(format!(
+            "{name}.secret_key does not hold a secret access key (one line of A-Z, a-z, 0-9 \
+             and +/=)"
+        ));
+    }
+    // The old tools took the IAM user to be the Unix user unless NAME.user said otherwise.
+    let user = match read("user")? {
+        Some(user) if iam_user_name(&user) => Ok(user),
+        Some(user) => {
+            return skip(format!(
+                "{name}.user holds \"{user}\", not an IAM user name (1 to 64 of A-Z, a-z, 0-9 \
+                 and _+=,.@-)"
+            ));
+        }
+        None => match unix_user {
+            Some(user) if iam_user_name(user) => Ok(user.to_owned()),
+            Some(user) => Err(format!(
+                "$USER is \"{user}\", not an IAM user name; write the user into {name}.user"
+            )),
+            None => Err(format!("no $USER; write the IAM user into {name}.user")),
+        },
+    };
+    Ok(Some(Found {
+        key_id,
+        secret,
+        user,
+    }))
+}
+
+/// `[name]` with the keys in the credentials file, and `mfa_serial` in the config file.
+fn write(files: &Files, name: &str, found: &Found, serial: Option<&str>) -> Result<()> {
+    edit::edit_file(
+        &files.credentials,
+        FileKind::Credentials,
+        name,
+        &[
+            ("aws_access_key_id", Some(&found.key_id)),
+            ("aws_secret_access_key", Some(&found.secret)),
+        ],
+    )?;
+    if let Some(serial) = serial {
+        edit::edit_file(
+            &files.config,
+            FileKind::Config,
+            name,
+            &[("mfa_serial", Some(serial))],
+        )?;
+    }
     Ok(())
 }
 

@@ -2,19 +2,27 @@
 //! lives in Rust strings), preceded by the options chosen, with the completion registration
 //! put where the script's `#AWSENV_COMPLETIONS` line says.
 
-use super::completions;
+use super::{Context, Run};
+use crate::cli;
+use crate::completion;
 use crate::error::Result;
 use crate::shell::{Change, Shell};
 use crate::ui;
 
-pub fn run(shell: Shell, prompt: bool, aws_wrapper: bool) -> Result<()> {
+impl Run for cli::Init {
+    fn run(self, _: &Context) -> Result<()> {
+        init(self.shell, !self.no_prompt, self.aws_wrapper)
+    }
+}
+
+fn init(shell: Shell, prompt: bool, aws_wrapper: bool) -> Result<()> {
     let flag = |name: &str, on: bool| Change::Local(name.into(), u8::from(on).to_string());
     let options = [
         flag("__awsenv_opt_prompt", prompt),
         flag("__awsenv_opt_aws", aws_wrapper),
     ];
     ui::out(&shell.render(&options));
-    ui::out(&script(shell).replacen(COMPLETIONS, &completions::registration(shell), 1));
+    ui::out(&script(shell).replacen(COMPLETIONS, &completion::registration(shell), 1));
     Ok(())
 }
 

@@ -1,10 +1,11 @@
 //! `awsenv list`: every profile of the AWS config, its kind, MFA device and cached session.
 
-use crate::cache::{Cache, Lookup};
+use super::{Context, Run};
+use crate::cli;
 use crate::clock;
 use crate::error::Result;
-use crate::obtain;
-use crate::profile::{Files, Profiles, Source};
+use crate::profile::{Profiles, Source};
+use crate::session::cache::{Cache, Lookup};
 use crate::ui::{self, printable, say};
 use serde::Serialize;
 
@@ -27,11 +28,31 @@ struct CachedSession {
     fresh: bool,
 }
 
-pub fn run(json: bool) -> Result<()> {
-    let profiles = Profiles::load(Files::from_env())?;
-    let cache = Cache::from_env();
-    let margin = obtain::margin()?;
-    let rows: Vec<Row> = profiles
+impl Run for cli::List {
+    fn run(self, context: &Context) -> Result<()> {
+        let settings = &context.settings;
+        let profiles = Profiles::load(settings.files.clone())?;
+        let rows = rows(&profiles, &Cache::new(settings), settings.margin()?);
+        if self.json {
+            let json = serde_json::to_string_pretty(&rows).expect("rows serialize");
+            ui::out(&format!("{}\n", ui::json_safe(&json)));
+        } else if rows.is_empty() {
+            let files = profiles.files();
+            say(&format!(
+                "no accounts yet: add profiles to {} and keys to {}",
+                files.config.display(),
+                files.credentials.display()
+            ));
+        } else {
+            ui::out(&table(&rows));
+        }
+        Ok(())
+    }
+}
+
+/// Every profile with what awsenv knows of it.
+fn rows(profiles: &Profiles, cache: &Cache, margin: i64) -> Vec<Row> {
+    profiles
         .names()
         .map(|name| {
             let session = match cache.read(name) {
@@ -63,22 +84,11 @@ pub fn run(json: bool) -> Result<()> {
             }
             row
         })
-        .collect();
+        .collect()
+}
 
-    if json {
-        let json = serde_json::to_string_pretty(&rows).expect("rows serialize");
-        ui::out(&format!("{}\n", ui::json_safe(&json)));
-        return Ok(());
-    }
-    if rows.is_empty() {
-        let files = profiles.files();
-        say(&format!(
-            "no accounts yet: add profiles to {} and keys to {}",
-            files.config.display(),
-            files.credentials.display()
-        ));
-        return Ok(());
-    }
+/// The rows as aligned columns, each capped.
+fn table(rows: &[Row]) -> String {
     let table: Vec<[String; 4]> = rows
         .iter()
         .map(|r| {
@@ -108,8 +118,9 @@ pub fn run(json: bool) -> Result<()> {
                 .unwrap_or(0)
         })
         .collect();
+    let mut out = String::new();
     for row in std::iter::once(&header).chain(&table) {
-        ui::out(&format!(
+        out.push_str(&format!(
             "{:w0$}  {:w1$}  {:w2$}  {}\n",
             row[0],
             row[1],
@@ -120,7 +131,7 @@ pub fn run(json: bool) -> Result<()> {
             w2 = widths[2]
         ));
     }
-    Ok(())
+    out
 }
 
 /// Names can be any length: a column holds at most this many characters, so one odd name

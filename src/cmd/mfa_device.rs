@@ -4,18 +4,19 @@
 //! after the device exists takes it down again, so nothing is left half-made. The seed is shown
 //! on the terminal only, and written to disk only where `--qr-file` says.
 
-use super::env;
-use crate::aws::{self, Call, Credentials, Reply, Signer};
-use crate::cache::Cache;
-use crate::config_edit;
+use super::{Context, Run};
+use crate::aws::iam::{self, User};
+use crate::aws::{Aws, Call, Credentials, Signer};
+use crate::cli;
+use crate::current::Current;
 use crate::error::{Error, Result, fail};
-use crate::iam::{self, User};
 use crate::mfa::Terminal;
-use crate::obtain::{self, Options};
-use crate::profile::{Account, Files, Keys, Profiles, Source};
+use crate::profile::edit;
+use crate::profile::{Account, Keys, Profiles, Source};
 use crate::qr::{self, Matrix};
+use crate::session::cache::Cache;
+use crate::session::obtain::{self, Options};
 use crate::ui::{printable, say};
-use crate::vars;
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -24,13 +25,19 @@ use std::path::{Path, PathBuf};
 const ISSUER: &str = "Amazon Web Services";
 
 /// The account named, or the one selected in this shell, and its keys: it must be an IAM user.
-fn user_account(profiles: &Profiles, name: Option<String>) -> Result<(Account, Keys)> {
-    let name = name.or_else(|| env(vars::ACCOUNT)).ok_or_else(|| {
-        fail!(
-            Config,
-            "no account is selected in this shell: name the account whose user gets the device"
-        )
-    })?;
+fn user_account(
+    profiles: &Profiles,
+    name: Option<String>,
+    current: &Current,
+) -> Result<(Account, Keys)> {
+    let name = name
+        .or_else(|| current.account().map(str::to_owned))
+        .ok_or_else(|| {
+            fail!(
+                Config,
+                "no account is selected in this shell: name the account whose user gets the device"
+            )
+        })?;
     let account = profiles.account(&name)?;
     match &account.source {
         Source::Keys(keys) => Ok((account.clone(), keys.clone())),
@@ -42,9 +49,28 @@ fn user_account(profiles: &Profiles, name: Option<String>) -> Result<(Account, K
     }
 }
 
-pub fn setup(name: Option<String>, device: Option<String>, qr_file: Option<PathBuf>) -> Result<()> {
-    let profiles = Profiles::load(Files::from_env())?;
-    let (account, keys) = user_account(&profiles, name)?;
+impl Run for cli::MfaDeviceSetup {
+    fn run(self, context: &Context) -> Result<()> {
+        setup(context, self.account, self.name, self.qr_file)
+    }
+}
+
+impl Run for cli::MfaDeviceRemove {
+    fn run(self, context: &Context) -> Result<()> {
+        remove(context, self.account, self.code)
+    }
+}
+
+fn setup(
+    context: &Context,
+    name: Option<String>,
+    device: Option<String>,
+    qr_file: Option<PathBuf>,
+) -> Result<()> {
+    let settings = &context.settings;
+    let aws = &Aws::new(settings);
+    let profiles = Profiles::load(settings.files.clone())?;
+    let (account, keys) = user_account(&profiles, name, &context.current)?;
     let keys = &keys;
     let config = &profiles.files().config;
     let name = &account.name;
@@ -57,8 +83,8 @@ pub fn setup(name: Option<String>, device: Option<String>, qr_file: Option<PathB
     if let Some(path) = &qr_file {
         check_qr_file(path)?;
     }
-    let user = iam::user(&account, keys)?;
-    if let Some(existing) = iam::devices(&account, keys, &user)?.first() {
+    let user = iam::user(aws, &account, keys)?;
+    if let Some(existing) = iam::devices(aws, &account, keys, &user)?.first() {
         return Err(fail!(
             Config,
             "{name}'s user {} already has MFA device {existing}: add mfa_serial = {existing} to \
@@ -77,10 +103,9 @@ pub fn setup(name: Option<String>, device: Option<String>, qr_file: Option<PathB
     let create = Call::CreateVirtualMfaDevice {
         name: device.unwrap_or_else(|| user.name.clone()),
     };
-    let (serial, seed) = match aws::call(&account, create, keys.credentials(), &signer)? {
-        Reply::Created { serial, seed } => (serial, seed),
-        other => return Err(iam::unexpected(&other)),
-    };
+    let (serial, seed) = aws
+        .call(&account, create, keys.credentials(), &signer)?
+        .into_created()?;
 
     let mut enabled = false;
     let result = (|| {
@@ -110,12 +135,12 @@ pub fn setup(name: Option<String>, device: Option<String>, qr_file: Option<PathB
             code1: first,
             code2: second,
         };
-        aws::call(&account, enable, keys.credentials(), &signer)?;
+        aws.call(&account, enable, keys.credentials(), &signer)?;
         enabled = true;
-        config_edit::set_in_file(config, name, "mfa_serial", Some(&serial))
+        edit::set_in_file(config, name, "mfa_serial", Some(&serial))
     })();
     if let Err(e) = result {
-        return Err(undo(&account, keys, &user, &serial, enabled, e));
+        return Err(undo(aws, &account, keys, &user, &serial, enabled, e));
     }
     say(&format!(
         "{name}: MFA device {serial} is on, saved as mfa_serial in {}; awsenv switch {name} \
@@ -127,6 +152,7 @@ pub fn setup(name: Option<String>, device: Option<String>, qr_file: Option<PathB
 
 /// Takes down a device made by a setup that then failed, and says so in the error.
 fn undo(
+    aws: &Aws,
     account: &Account,
     keys: &Keys,
     user: &User,
@@ -146,7 +172,7 @@ fn undo(
         serial: serial.to_owned(),
     });
     for call in calls {
-        if let Err(cleanup) = aws::call(account, call, keys.credentials(), &signer) {
+        if let Err(cleanup) = aws.call(account, call, keys.credentials(), &signer) {
             // An enabled device is the user's, which `remove` finds and takes down with an
             // MFA session; one never enabled is listed nowhere but by its serial.
             let finish = if enabled {
@@ -163,15 +189,17 @@ fn undo(
     Error::new(e.kind, format!("{e}; the new device was removed"))
 }
 
-pub fn remove(name: Option<String>, code: Option<String>) -> Result<()> {
-    let profiles = Profiles::load(Files::from_env())?;
-    let (mut account, keys) = user_account(&profiles, name)?;
+fn remove(context: &Context, name: Option<String>, code: Option<String>) -> Result<()> {
+    let settings = &context.settings;
+    let aws = &Aws::new(settings);
+    let profiles = Profiles::load(settings.files.clone())?;
+    let (mut account, keys) = user_account(&profiles, name, &context.current)?;
     let config = &profiles.files().config;
     let name = account.name.clone();
-    let user = iam::user(&account, &keys)?;
+    let user = iam::user(aws, &account, &keys)?;
     let serial = match &account.mfa_serial {
         Some(serial) => serial.clone(),
-        None => iam::devices(&account, &keys, &user)?
+        None => iam::devices(aws, &account, &keys, &user)?
             .into_iter()
             .next()
             .ok_or_else(|| fail!(Config, "{name}'s user {} has no MFA device", user.name))?,
@@ -184,23 +212,23 @@ pub fn remove(name: Option<String>, code: Option<String>) -> Result<()> {
         code: code.as_deref(),
         save: false,
     };
-    let cache = Cache::from_env();
-    let session = obtain::session(&account, &cache, &options)?.session;
+    let cache = Cache::new(settings);
+    let session = obtain::session(settings, &account, &options)?.session;
     let signer = Signer::Session(&account);
     let credentials: Credentials = session.credentials();
     let deactivate = Call::DeactivateMfaDevice {
         user_name: user.name.clone(),
         serial: serial.clone(),
     };
-    aws::call(&account, deactivate, credentials.clone(), &signer)?;
+    aws.call(&account, deactivate, credentials.clone(), &signer)?;
     // Hardware devices have a plain serial number; only virtual ones (ARNs) are deleted.
     if serial.starts_with("arn:") {
         let delete = Call::DeleteVirtualMfaDevice {
             serial: serial.clone(),
         };
-        aws::call(&account, delete, credentials, &signer)?;
+        aws.call(&account, delete, credentials, &signer)?;
     }
-    config_edit::set_in_file(config, &name, "mfa_serial", None)?;
+    edit::set_in_file(config, &name, "mfa_serial", None)?;
     cache.remove(&name)?;
     say(&format!(
         "{name}: MFA device {serial} deactivated and deleted; mfa_serial removed from {}",

@@ -1,30 +1,36 @@
 //! `awsenv now`: what this shell has, read from its environment alone (no network, no
 //! cache): account, session kind, identity, region and time left. Never a secret.
 
-use super::env;
+use super::{Context, Run};
+use crate::cli;
 use crate::clock;
 use crate::error::Result;
-use crate::session::Kind;
+use crate::session::SessionKind;
 use crate::ui::{self, printable};
-use crate::vars;
 
-pub fn run(json: bool) -> Result<()> {
-    let account = env(vars::ACCOUNT);
-    let credentials = env("AWS_ACCESS_KEY_ID").is_some();
-    let expiration = env("AWS_CREDENTIAL_EXPIRATION");
+impl Run for cli::Now {
+    fn run(self, context: &Context) -> Result<()> {
+        now(context, self.json)
+    }
+}
+
+fn now(context: &Context, json: bool) -> Result<()> {
+    let current = &context.current;
+    let account = current.account();
+    let credentials = current.has_credentials();
+    let expiration = current.expiration();
     let left = expiration
-        .as_deref()
         .and_then(clock::parse_rfc3339)
         .map(|at| at - clock::now());
-    let kind = env(vars::KIND).as_deref().and_then(Kind::parse);
-    let identity = env(vars::IDENTITY);
-    let region = env("AWS_REGION").or_else(|| env("AWS_DEFAULT_REGION"));
+    let kind = current.kind();
+    let identity = current.identity();
+    let region = current.region();
 
     if json {
         let value = serde_json::json!({
             "account": account,
             "credentials": credentials,
-            "kind": kind.map(Kind::as_str),
+            "kind": kind.map(SessionKind::as_str),
             "identity": identity,
             "region": region,
             "expiration": expiration,
@@ -43,7 +49,7 @@ pub fn run(json: bool) -> Result<()> {
     };
     let dash = || "-".to_owned();
     let status = match left {
-        _ if !credentials => format!("expired: run awsenv switch {}", printable(&account)),
+        _ if !credentials => format!("expired: run awsenv switch {}", printable(account)),
         Some(secs) if secs <= 0 => format!(
             "{} (expired {} ago)",
             expiration.unwrap_or_default(),
@@ -58,10 +64,10 @@ pub fn run(json: bool) -> Result<()> {
     };
     ui::out(&format!(
         "account   {}\nkind      {}\nidentity  {}\nregion    {}\nexpires   {status}\n",
-        printable(&account),
-        kind.map_or("-", Kind::describe),
-        identity.map_or_else(dash, |i| printable(&i)),
-        region.map_or_else(dash, |r| printable(&r)),
+        printable(account),
+        kind.map_or("-", SessionKind::describe),
+        identity.map_or_else(dash, printable),
+        region.map_or_else(dash, printable),
     ));
     Ok(())
 }

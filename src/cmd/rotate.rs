@@ -4,140 +4,178 @@
 //! that fails leaves a working key in the file: the old one until the new one is proven and
 //! written, the new one after.
 
-use crate::aws::{self, Call, Credentials, Reply, Signer};
-use crate::cache::{Cache, Lookup};
-use crate::cli::SessionArgs;
-use crate::config_edit::{self, Kind};
-use crate::error::{Error, Kind as ErrorKind, Result, fail};
-use crate::iam;
-use crate::profile::{Account, Files, Keys, Profiles, Source};
+use super::{Context, Run};
+use crate::aws::{Aws, Call, Credentials, Signer, iam};
+use crate::cli;
+use crate::error::{Error, ErrorKind, Result, fail};
+use crate::profile::edit::{self, FileKind};
+use crate::profile::{Account, Keys, Profiles, Source};
+use crate::secret::Secret;
+use crate::session::cache::{Cache, Lookup};
+use crate::session::obtain;
+use crate::settings::Settings;
 use crate::ui::say;
 use std::time::Duration;
 
-pub fn run(name: &str, args: &SessionArgs) -> Result<()> {
-    let files = Files::from_env();
-    let profiles = Profiles::load(files.clone())?;
-    let account = profiles.account(name)?;
-    let keys = match &account.source {
-        Source::Keys(keys) if keys.session_token.is_none() => keys.clone(),
-        Source::Keys(_) => {
-            return Err(fail!(
-                Config,
-                "{name} holds temporary credentials, which cannot be rotated"
-            ));
-        }
-        Source::Role(role) => {
-            return Err(fail!(
-                Config,
-                "{name} is a role: rotate the keys of its source, {}",
-                role.from.name
-            ));
-        }
-    };
-    let user = iam::user(&account, &keys)?.name;
-    let cache = Cache::from_env();
-    // Self-service key policies usually ask for MFA: sign with the MFA session if there is a
-    // device, else with the keys themselves.
-    let (credentials, from_session) = match &account.mfa_serial {
-        Some(_) => {
-            let (_, _, got) = super::session(name, args, false)?;
-            (got.session.credentials(), true)
-        }
-        None => (keys.credentials(), false),
-    };
-    let signer = if from_session {
-        Signer::Session(&account)
-    } else {
-        Signer::Keys(&account, &keys)
-    };
-    let call = |call: Call, credentials: &Credentials| {
-        aws::call(&account, call, credentials.clone(), &signer)
-    };
-
-    let existing = match call(
-        Call::ListAccessKeys {
-            user_name: user.clone(),
-        },
-        &credentials,
-    )? {
-        Reply::Keys(ids) => ids,
-        other => return Err(iam::unexpected(&other)),
-    };
-    if existing.len() >= 2 {
-        let other = existing
-            .iter()
-            .find(|id| **id != keys.access_key_id)
-            .unwrap_or(&existing[0]);
-        return Err(fail!(
-            Config,
-            "{user} already has two access keys, the most IAM allows: delete {other}, which \
-             [{name}] does not use (aws iam delete-access-key --user-name {user} \
-             --access-key-id {other}), then rotate again"
-        ));
-    }
-    let created = call(
-        Call::CreateAccessKey {
-            user_name: user.clone(),
-        },
-        &credentials,
-    );
-    let created = created.map_err(|e| {
-        // A key AWS made although its answer was lost would be a key nobody knows of.
-        let now = match call(
-            Call::ListAccessKeys {
-                user_name: user.clone(),
-            },
-            &credentials,
-        ) {
-            Ok(Reply::Keys(ids)) => ids,
-            _ => Vec::new(),
+impl Run for cli::Rotate {
+    fn run(self, context: &Context) -> Result<()> {
+        let settings = &context.settings;
+        let account = Profiles::load(settings.files.clone())?.account(&self.account)?;
+        let keys = long_term_keys(&account)?;
+        let aws = Aws::new(settings);
+        let user = iam::user(&aws, &account, &keys)?.name;
+        // Self-service key policies usually ask for MFA: sign with the MFA session if there
+        // is a device, else with the keys themselves.
+        let session = match &account.mfa_serial {
+            Some(_) => {
+                let got = obtain::session(settings, &account, &self.session.options(false))?;
+                Some(got.session.credentials())
+            }
+            None => None,
         };
-        match now.iter().find(|id| !existing.contains(id)) {
-            Some(unknown) => Error::new(
-                e.kind,
-                format!(
-                    "{e}; AWS made key {unknown} all the same: delete it with aws iam \
-                     delete-access-key --user-name {user} --access-key-id {unknown}"
-                ),
-            ),
-            None => e,
+        let rotation = Rotation {
+            settings,
+            aws,
+            account: &account,
+            keys: &keys,
+            user,
+            session,
+        };
+        let existing = rotation.room_for_one_more()?;
+        let (new_id, new_secret) = rotation.create(&existing)?;
+        let new_keys = rotation.place(new_id, new_secret)?;
+        // From here the file holds the new, proven key: whatever fails, a key works.
+        rotation.retire_old(&new_keys)
+    }
+}
+
+/// The IAM user's own keys: temporary credentials and roles have none to rotate.
+fn long_term_keys(account: &Account) -> Result<Keys> {
+    let name = &account.name;
+    match &account.source {
+        Source::Keys(keys) if keys.session_token.is_none() => Ok(keys.clone()),
+        Source::Keys(_) => Err(fail!(
+            Config,
+            "{name} holds temporary credentials, which cannot be rotated"
+        )),
+        Source::Role(role) => Err(fail!(
+            Config,
+            "{name} is a role: rotate the keys of its source, {}",
+            role.from.name
+        )),
+    }
+}
+
+struct Rotation<'a> {
+    settings: &'a Settings,
+    aws: Aws<'a>,
+    account: &'a Account,
+    keys: &'a Keys,
+    user: String,
+    /// The MFA session that signs the IAM calls, when the user has a device.
+    session: Option<Credentials>,
+}
+
+impl Rotation<'_> {
+    /// Makes an IAM call signed with the MFA session, else with `keys`.
+    fn call(&self, call: Call, keys: &Keys) -> Result<crate::aws::Reply> {
+        match &self.session {
+            Some(credentials) => {
+                let signer = Signer::Session(self.account);
+                self.aws
+                    .call(self.account, call, credentials.clone(), &signer)
+            }
+            None => {
+                let signer = Signer::Keys(self.account, keys);
+                self.aws
+                    .call(self.account, call, keys.credentials(), &signer)
+            }
         }
-    })?;
-    let (new_id, new_secret) = match created {
-        Reply::NewKey {
-            access_key_id,
-            secret_access_key,
-        } => (access_key_id, secret_access_key),
-        other => return Err(iam::unexpected(&other)),
-    };
-    let new_keys = Keys {
-        access_key_id: new_id.clone(),
-        secret_access_key: new_secret.clone(),
-        session_token: None,
-        file: keys.file.clone(),
-    };
-    let kind = if keys.file == files.config {
-        Kind::Config
-    } else {
-        Kind::Credentials
-    };
-    let placed = prove(&account, &new_keys).and_then(|()| {
-        config_edit::edit_file(
-            &keys.file,
-            kind,
-            name,
-            &[
-                ("aws_access_key_id", Some(&new_id)),
-                ("aws_secret_access_key", Some(new_secret.expose())),
-            ],
-        )
-    });
-    if let Err(e) = placed {
+    }
+
+    fn list(&self) -> Result<Vec<String>> {
+        let user_name = self.user.clone();
+        self.call(Call::ListAccessKeys { user_name }, self.keys)?
+            .into_keys()
+    }
+
+    /// The user's keys now, if IAM lets it have one more.
+    fn room_for_one_more(&self) -> Result<Vec<String>> {
+        let existing = self.list()?;
+        if existing.len() >= 2 {
+            let other = existing
+                .iter()
+                .find(|id| **id != self.keys.access_key_id)
+                .unwrap_or(&existing[0]);
+            let (user, name) = (&self.user, &self.account.name);
+            return Err(fail!(
+                Config,
+                "{user} already has two access keys, the most IAM allows: delete {other}, which \
+                 [{name}] does not use (aws iam delete-access-key --user-name {user} \
+                 --access-key-id {other}), then rotate again"
+            ));
+        }
+        Ok(existing)
+    }
+
+    /// CreateAccessKey, once: a key AWS made although its answer was lost is named.
+    fn create(&self, existing: &[String]) -> Result<(String, Secret)> {
+        let user_name = self.user.clone();
+        let created = self.call(Call::CreateAccessKey { user_name }, self.keys);
+        let created = created.map_err(|e| {
+            let now = self.list().unwrap_or_default();
+            match now.iter().find(|id| !existing.contains(id)) {
+                Some(unknown) => Error::new(
+                    e.kind,
+                    format!(
+                        "{e}; AWS made key {unknown} all the same: delete it with aws iam \
+                         delete-access-key --user-name {} --access-key-id {unknown}",
+                        self.user
+                    ),
+                ),
+                None => e,
+            }
+        })?;
+        created.into_new_key()
+    }
+
+    /// Proves the new key and writes it where the old one was; deletes it again if either
+    /// fails, so the file keeps a working key.
+    fn place(&self, new_id: String, new_secret: Secret) -> Result<Keys> {
+        let (name, user) = (&self.account.name, &self.user);
+        let new_keys = Keys {
+            access_key_id: new_id.clone(),
+            secret_access_key: new_secret,
+            session_token: None,
+            file: self.keys.file.clone(),
+        };
+        let kind = if self.keys.file == self.settings.files.config {
+            FileKind::Config
+        } else {
+            FileKind::Credentials
+        };
+        let placed = prove(&self.aws, self.account, &new_keys).and_then(|()| {
+            edit::edit_file(
+                &self.keys.file,
+                kind,
+                name,
+                &[
+                    ("aws_access_key_id", Some(&new_id)),
+                    (
+                        "aws_secret_access_key",
+                        Some(new_keys.secret_access_key.expose()),
+                    ),
+                ],
+            )
+        });
+        let Err(e) = placed else {
+            return Ok(new_keys);
+        };
         let delete = Call::DeleteAccessKey {
             user_name: user.clone(),
             access_key_id: new_id.clone(),
         };
-        return Err(match call(delete, &credentials) {
+        Err(match self.call(delete, self.keys) {
             Ok(_) => Error::new(
                 e.kind,
                 format!("{e}; the new key was deleted and [{name}] keeps its old key"),
@@ -147,62 +185,58 @@ pub fn run(name: &str, args: &SessionArgs) -> Result<()> {
                 "{e}; and the new key {new_id} could not be deleted ({undo}): delete it with aws \
                  iam delete-access-key --user-name {user} --access-key-id {new_id}"
             ),
-        });
+        })
     }
 
-    // From here the file holds the new, proven key: whatever fails, a key works.
-    let old = keys.access_key_id.clone();
-    // Deleting the old key must not strand another profile that still uses it (keys copied
-    // to [default], or a section twice where another copy counts).
-    let reloaded = Profiles::load(files.clone())?;
-    let still_old: Vec<String> = reloaded
-        .names()
-        .filter(|n| reloaded.value(n, "aws_access_key_id").as_deref() == Some(old.as_str()))
-        .map(|n| format!("[{n}]"))
-        .collect();
-    if !still_old.is_empty() {
-        return Err(fail!(
-            Config,
-            "{name}: the new key {new_id} is in {} and works, but {} still use the old key {old}, \
-             so it was not deleted: copy the new key there, then delete {old} with aws iam \
-             delete-access-key --user-name {user} --access-key-id {old}",
-            keys.file.display(),
-            still_old.join(", ")
+    /// Deletes the old key, unless another profile still uses it, and drops its sessions.
+    fn retire_old(&self, new_keys: &Keys) -> Result<()> {
+        let (name, user) = (&self.account.name, &self.user);
+        let (old, new_id) = (&self.keys.access_key_id, &new_keys.access_key_id);
+        let file = self.keys.file.display();
+        // Deleting the old key must not strand another profile that still uses it (keys
+        // copied to [default], or a section twice where another copy counts).
+        let reloaded = Profiles::load(self.settings.files.clone())?;
+        let still_old: Vec<String> = reloaded
+            .names()
+            .filter(|n| reloaded.value(n, "aws_access_key_id").as_deref() == Some(old.as_str()))
+            .map(|n| format!("[{n}]"))
+            .collect();
+        if !still_old.is_empty() {
+            return Err(fail!(
+                Config,
+                "{name}: the new key {new_id} is in {file} and works, but {} still use the old \
+                 key {old}, so it was not deleted: copy the new key there, then delete {old} \
+                 with aws iam delete-access-key --user-name {user} --access-key-id {old}",
+                still_old.join(", ")
+            ));
+        }
+        let delete_old = Call::DeleteAccessKey {
+            user_name: user.clone(),
+            access_key_id: old.clone(),
+        };
+        if let Err(e) = self.call(delete_old, new_keys) {
+            return Err(fail!(
+                Denied,
+                "{name}: the new key {new_id} is in {file} and works, but the old key {old} could \
+                 not be deleted ({e}): delete it with aws iam delete-access-key --user-name \
+                 {user} --access-key-id {old}"
+            ));
+        }
+        let dropped = drop_sessions_of(&Cache::new(self.settings), old);
+        say(&format!(
+            "{name}: access key {new_id} replaces {old} in {file}; {old} is deleted, and \
+             {dropped} cached session(s) made from it are dropped"
         ));
+        Ok(())
     }
-    let delete_old = Call::DeleteAccessKey {
-        user_name: user.clone(),
-        access_key_id: old.clone(),
-    };
-    let signing = if from_session {
-        credentials
-    } else {
-        new_keys.credentials()
-    };
-    if let Err(e) = call(delete_old, &signing) {
-        return Err(fail!(
-            Denied,
-            "{name}: the new key {new_id} is in {} and works, but the old key {old} could not be \
-             deleted ({e}): delete it with aws iam delete-access-key --user-name {user} \
-             --access-key-id {old}",
-            keys.file.display()
-        ));
-    }
-    let dropped = drop_sessions_of(&cache, &old);
-    say(&format!(
-        "{name}: access key {new_id} replaces {old} in {}; {old} is deleted, and {dropped} cached \
-         session(s) made from it are dropped",
-        keys.file.display()
-    ));
-    Ok(())
 }
 
 /// A new IAM key takes a few seconds to work everywhere: ask who it is until it answers.
-fn prove(account: &Account, keys: &Keys) -> Result<()> {
+fn prove(aws: &Aws, account: &Account, keys: &Keys) -> Result<()> {
     let signer = Signer::Keys(account, keys);
     let mut attempts = 0;
     loop {
-        match aws::call(
+        match aws.call(
             account,
             Call::GetCallerIdentity,
             keys.credentials(),

@@ -3,10 +3,15 @@
 //! rc file runs first, then the integration (sourcing it twice is harmless). awsenv becomes
 //! the shell (exec): leaving it leaves the parent shell as it was.
 
-use crate::cli::SessionArgs;
+use super::{Context, Run};
+use crate::cli;
 use crate::error::{Result, fail};
+use crate::profile::Profiles;
+use crate::session::cache::Cache;
+use crate::session::obtain;
 use crate::shell::Shell;
 use crate::ui::say;
+use crate::vars;
 use clap::ValueEnum;
 use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -14,9 +19,21 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::Command;
 
-pub fn run(account: &str, args: &SessionArgs) -> Result<()> {
-    let (account, cache, got) = super::session(account, args, false)?;
-    let program = std::env::var("SHELL").unwrap_or_else(|_| "/bin/bash".into());
+impl Run for cli::Subshell {
+    fn run(self, context: &Context) -> Result<()> {
+        subshell(context, &self)
+    }
+}
+
+fn subshell(context: &Context, args: &cli::Subshell) -> Result<()> {
+    let settings = &context.settings;
+    let account = Profiles::load(settings.files.clone())?.account(&args.account)?;
+    let got = obtain::session(settings, &account, &args.session.options(false))?;
+    let cache = Cache::new(settings);
+    let program = settings
+        .login_shell
+        .clone()
+        .unwrap_or_else(|| "/bin/bash".into());
     let name = program.rsplit('/').next().unwrap_or(&program).to_owned();
     let mut shell = Command::new(&program);
     // Kept alive until exec: bash reads its rc file from this pipe.
@@ -34,7 +51,7 @@ pub fn run(account: &str, args: &SessionArgs) -> Result<()> {
                 .arg("-i");
             shell.env(
                 "__AWSENV_USER_ZDOTDIR",
-                std::env::var_os("ZDOTDIR").unwrap_or_else(|| crate::profile::home().into()),
+                settings.zdotdir.as_ref().unwrap_or(&settings.home),
             );
         }
         Some(Shell::Fish) => {
@@ -50,7 +67,10 @@ pub fn run(account: &str, args: &SessionArgs) -> Result<()> {
         // Another shell gets the session without the prompt integration.
         None => {}
     }
-    super::give_session(&mut shell, &account, &got);
+    let region = account.region.as_deref();
+    for change in vars::for_command(&got.session, region, &context.current) {
+        change.apply_to(&mut shell);
+    }
     say(&format!("{}; exit the shell to leave it", got.describe()));
     let error = shell.exec();
     Err(fail!(CannotRun, "cannot start {program}: {error}"))

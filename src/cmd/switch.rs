@@ -1,35 +1,58 @@
 //! `awsenv switch ACCOUNT` and `awsenv mfa [ACCOUNT]`: print the code that makes an account's
 //! session this shell's credentials.
 
-use super::env;
-use crate::cli::SessionArgs;
+use super::{Context, Run};
+use crate::cli::{self, SessionArgs, ShellArg};
 use crate::clock;
 use crate::error::{Result, fail};
-use crate::obtain;
-use crate::shell::Shell;
+use crate::profile::Profiles;
+use crate::session::cache::Cache;
+use crate::session::obtain;
 use crate::ui::{self, say};
 use crate::vars;
 
-pub fn run(account: &str, shell: Shell, args: &SessionArgs, force: bool) -> Result<()> {
-    let (account, cache, got) = super::session(account, args, force)?;
-    say(&got.describe());
-    let mut changes = vars::activate(&got.session, account.region.as_deref(), env);
-    changes.extend(vars::hook_state(
-        Some(got.session.expires_at()),
-        obtain::margin()?,
-        &cache.file(&account.name),
-        clock::now(),
-    ));
-    ui::out(&shell.render(&changes));
-    Ok(())
+impl Run for cli::Switch {
+    fn run(self, context: &Context) -> Result<()> {
+        switch(context, &self.account, &self.output, &self.session, false)
+    }
 }
 
-pub fn run_mfa(account: Option<String>, shell: Shell, args: &SessionArgs) -> Result<()> {
-    let account = account.or_else(|| env(vars::ACCOUNT)).ok_or_else(|| {
-        fail!(
-            Config,
-            "no account is selected in this shell: run awsenv mfa ACCOUNT or awsenv switch ACCOUNT"
-        )
-    })?;
-    run(&account, shell, args, true)
+impl Run for cli::Mfa {
+    fn run(self, context: &Context) -> Result<()> {
+        let account = self
+            .account
+            .as_deref()
+            .or(context.current.account())
+            .ok_or_else(|| {
+                fail!(
+                    Config,
+                    "no account is selected in this shell: run awsenv mfa ACCOUNT or awsenv \
+                     switch ACCOUNT"
+                )
+            })?;
+        switch(context, account, &self.output, &self.session, true)
+    }
+}
+
+fn switch(
+    context: &Context,
+    name: &str,
+    output: &ShellArg,
+    args: &SessionArgs,
+    force: bool,
+) -> Result<()> {
+    ui::refuse_terminal(ui::SHELL_CODE)?;
+    let settings = &context.settings;
+    let account = Profiles::load(settings.files.clone())?.account(name)?;
+    let got = obtain::session(settings, &account, &args.options(force))?;
+    say(&got.describe());
+    let mut changes = vars::activate(&got.session, account.region.as_deref(), &context.current);
+    changes.extend(vars::hook_state(
+        Some(got.session.expires_at()),
+        settings.margin()?,
+        &Cache::new(settings).file(&account.name),
+        clock::now(),
+    ));
+    ui::out(&output.or(settings).render(&changes));
+    Ok(())
 }

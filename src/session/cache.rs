@@ -12,6 +12,7 @@
 
 use crate::error::{Result, fail};
 use crate::session::{self, Session};
+use crate::settings::Settings;
 use nix::libc::{O_NOFOLLOW, O_NONBLOCK};
 use std::fs::{self, DirBuilder, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
@@ -53,14 +54,9 @@ pub struct Pending<'a> {
 }
 
 impl Cache {
-    pub fn from_env() -> Cache {
-        // XDG says a relative XDG_CACHE_HOME is invalid and must be ignored.
-        let base = match std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from) {
-            Some(p) if p.is_absolute() => p,
-            _ => crate::profile::home().join(".cache"),
-        };
+    pub fn new(settings: &Settings) -> Cache {
         Cache {
-            dir: base.join("awsenv"),
+            dir: settings.cache_dir.clone(),
         }
     }
 

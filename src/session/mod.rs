@@ -1,5 +1,9 @@
 //! A session is what STS returned, plus what awsenv needs to show and reuse it. This is also
 //! the cache file's format, so its fields are a contract with other awsenv processes.
+//! `cache` keeps sessions on disk; `obtain` makes them.
+
+pub mod cache;
+pub mod obtain;
 
 use crate::clock;
 use crate::secret::Secret;
@@ -10,7 +14,7 @@ pub const VERSION: u32 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Kind {
+pub enum SessionKind {
     /// GetSessionToken with an MFA code.
     Mfa,
     /// GetSessionToken without MFA.
@@ -19,17 +23,17 @@ pub enum Kind {
     Role,
 }
 
-impl Kind {
+impl SessionKind {
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::Mfa => "mfa",
-            Kind::Session => "session",
-            Kind::Role => "role",
+            SessionKind::Mfa => "mfa",
+            SessionKind::Session => "session",
+            SessionKind::Role => "role",
         }
     }
 
-    pub fn parse(s: &str) -> Option<Kind> {
-        [Kind::Mfa, Kind::Session, Kind::Role]
+    pub fn parse(s: &str) -> Option<SessionKind> {
+        [SessionKind::Mfa, SessionKind::Session, SessionKind::Role]
             .into_iter()
             .find(|k| k.as_str() == s)
     }
@@ -37,9 +41,9 @@ impl Kind {
     /// How switch and now describe it: "MFA session", "role session".
     pub fn describe(self) -> &'static str {
         match self {
-            Kind::Mfa => "MFA session",
-            Kind::Session => "session (no MFA)",
-            Kind::Role => "role session",
+            SessionKind::Mfa => "MFA session",
+            SessionKind::Session => "session (no MFA)",
+            SessionKind::Role => "role session",
         }
     }
 }
@@ -48,7 +52,7 @@ impl Kind {
 pub struct Session {
     pub version: u32,
     pub account: String,
-    pub kind: Kind,
+    pub kind: SessionKind,
     pub access_key_id: String,
     pub secret_access_key: Secret,
     pub session_token: Secret,
@@ -68,7 +72,11 @@ impl Session {
     }
 
     pub fn seconds_left(&self) -> i64 {
-        self.expires_at() - clock::now()
+        self.seconds_left_at(clock::now())
+    }
+
+    pub fn seconds_left_at(&self, now: i64) -> i64 {
+        self.expires_at() - now
     }
 
     pub fn credentials(&self) -> crate::aws::Credentials {

@@ -4,15 +4,14 @@
 //! serves every role made from it; only a role session longer than AWS's 1 h cap on chained
 //! sessions goes to STS with its own code.
 
-use crate::aws::{self, Call, Credentials, Reply, Signer};
-use crate::cache::{Cache, Lookup};
+use crate::aws::{Aws, Call, Issued, Mfa, Signer, iam};
 use crate::clock;
-use crate::config_edit;
-use crate::error::{Kind as ErrorKind, Result, fail};
-use crate::iam;
+use crate::error::{ErrorKind, Result, fail};
 use crate::mfa;
-use crate::profile::{Account, Files, Keys, Source};
-use crate::session::{self, Kind, Session};
+use crate::profile::{Account, Keys, Role, Source, edit};
+use crate::session::cache::{Cache, Lookup};
+use crate::session::{self, Session, SessionKind};
+use crate::settings::Settings;
 use crate::ui::say;
 use std::cell::RefCell;
 
@@ -53,41 +52,31 @@ impl Obtained {
     }
 }
 
-/// A session for `account`, fresh for at least the expiry margin.
-pub fn session(account: &Account, cache: &Cache, options: &Options) -> Result<Obtained> {
+/// A session for `account`, fresh for at least the expiry margin, from `settings`' cache.
+pub fn session(settings: &Settings, account: &Account, options: &Options) -> Result<Obtained> {
     let duration = options.duration.or(account.duration);
     check_duration(account, duration)?;
     if options.force && account.mfa_serial.is_none() && matches!(account.source, Source::Role(_)) {
-        return Err(no_device(account));
+        return Err(no_device(settings, account));
     }
     let broker = Broker {
-        cache,
+        settings,
+        aws: Aws::new(settings),
+        cache: Cache::new(settings),
         options,
-        margin: margin()?,
+        margin: settings.margin()?,
         reported: RefCell::new(Vec::new()),
     };
     broker.obtain(account, duration, account.mfa_serial.as_deref())
 }
 
-pub const DEFAULT_MARGIN: i64 = 300;
-
-/// `AWSENV_EXPIRY_MARGIN`: how long before its end a session counts as expired.
-pub fn margin() -> Result<i64> {
-    match std::env::var("AWSENV_EXPIRY_MARGIN") {
-        Ok(v) if !v.is_empty() => Ok(clock::parse_duration(&v)
-            .map_err(|e| fail!(Config, "AWSENV_EXPIRY_MARGIN: {e}"))?
-            .into()),
-        _ => Ok(DEFAULT_MARGIN),
-    }
-}
-
-fn no_device(account: &Account) -> crate::error::Error {
+fn no_device(settings: &Settings, account: &Account) -> crate::error::Error {
     fail!(
         Config,
         "{0} has no MFA device: set one up with awsenv mfa-device setup {0}, or add its \
          mfa_serial to [profile {0}] in {1}",
         account.name,
-        Files::from_env().config.display()
+        settings.files.config.display()
     )
 }
 
@@ -129,7 +118,9 @@ pub fn check_duration(account: &Account, duration: Option<u32>) -> Result<()> {
 }
 
 struct Broker<'a> {
-    cache: &'a Cache,
+    settings: &'a Settings,
+    aws: Aws<'a>,
+    cache: Cache,
     options: &'a Options<'a>,
     margin: i64,
     /// Cache files already reported as unusable, so each is mentioned once.
@@ -221,67 +212,11 @@ impl Broker<'_> {
         duration: Option<u32>,
         serial: Option<&str>,
     ) -> Result<Session> {
-        let code = |serial: &str| -> Result<aws::Mfa> {
-            let process = account.mfa_process.as_deref();
-            Ok(aws::Mfa {
-                serial: serial.to_owned(),
-                code: mfa::code(&account.name, serial, self.options.code, process)?,
-            })
-        };
         let (kind, issued, serial) = match &account.source {
-            Source::Keys(keys) => {
-                let serial = match serial {
-                    Some(serial) => Some(serial.to_owned()),
-                    None => self.discover(account, keys)?,
-                };
-                if self.options.force && serial.is_none() {
-                    return Err(no_device(account));
-                }
-                let mfa = serial.as_deref().map(code).transpose()?;
-                let kind = if mfa.is_some() {
-                    Kind::Mfa
-                } else {
-                    Kind::Session
-                };
-                let call = Call::GetSessionToken {
-                    duration_seconds: duration,
-                    mfa,
-                };
-                let signer = Signer::Keys(account, keys);
-                let issued = self.call(account, call, keys.credentials(), &signer)?;
-                (kind, issued, serial)
-            }
+            Source::Keys(keys) => self.user_session(account, keys, duration, serial)?,
             Source::Role(role) => {
-                let source = &role.from;
-                let long = duration.unwrap_or(ROLE_DEFAULT) > CHAINED_MAX;
-                let (credentials, signer, mfa) = match &source.source {
-                    // Keys straight to AssumeRole: the way without MFA, and with MFA the only
-                    // way to a session longer than AWS allows a chained one.
-                    Source::Keys(keys) if serial.is_none() || long => (
-                        keys.credentials(),
-                        Signer::Keys(source, keys),
-                        serial.map(code).transpose()?,
-                    ),
-                    _ => {
-                        let got = self.obtain(source, None, serial)?;
-                        if !got.cached {
-                            say(&got.describe());
-                        }
-                        (got.session.credentials(), Signer::Session(source), None)
-                    }
-                };
-                let call = Call::AssumeRole {
-                    role_arn: role.arn.clone(),
-                    session_name: role
-                        .session_name
-                        .clone()
-                        .unwrap_or_else(|| format!("awsenv-{}", clock::now())),
-                    external_id: role.external_id.clone(),
-                    duration_seconds: duration,
-                    mfa,
-                };
-                let issued = self.call(account, call, credentials, &signer)?;
-                (Kind::Role, issued, serial.map(str::to_owned))
+                let issued = self.role_session(account, role, duration, serial)?;
+                (SessionKind::Role, issued, serial.map(str::to_owned))
             }
         };
         Ok(Session {
@@ -298,24 +233,101 @@ impl Broker<'_> {
         })
     }
 
-    fn call(
+    /// The code for `serial`, from wherever the options and the profile say.
+    fn code(&self, account: &Account, serial: &str) -> Result<Mfa> {
+        let process = account.mfa_process.as_deref();
+        Ok(Mfa {
+            serial: serial.to_owned(),
+            code: mfa::code(&account.name, serial, self.options.code, process)?,
+        })
+    }
+
+    /// GetSessionToken with the user's keys: with MFA when it has (or is found to have) a
+    /// device. Returns the kind of session made and the device used.
+    fn user_session(
         &self,
         account: &Account,
-        call: Call,
-        credentials: Credentials,
-        signer: &Signer,
-    ) -> Result<aws::Issued> {
-        match aws::call(account, call, credentials, signer)? {
-            Reply::Issued(issued) => Ok(issued),
-            other => Err(iam::unexpected(&other)),
+        keys: &Keys,
+        duration: Option<u32>,
+        serial: Option<&str>,
+    ) -> Result<(SessionKind, Issued, Option<String>)> {
+        let serial = match serial {
+            Some(serial) => Some(serial.to_owned()),
+            None => self.discover(account, keys)?,
+        };
+        if self.options.force && serial.is_none() {
+            return Err(no_device(self.settings, account));
         }
+        let mfa = serial
+            .as_deref()
+            .map(|s| self.code(account, s))
+            .transpose()?;
+        let kind = if mfa.is_some() {
+            SessionKind::Mfa
+        } else {
+            SessionKind::Session
+        };
+        let call = Call::GetSessionToken {
+            duration_seconds: duration,
+            mfa,
+        };
+        let signer = Signer::Keys(account, keys);
+        let issued = self
+            .aws
+            .call(account, call, keys.credentials(), &signer)?
+            .into_issued()?;
+        Ok((kind, issued, serial))
+    }
+
+    /// AssumeRole, signed with the source's cached session (so one MFA code serves every
+    /// role), or with its keys where that is the only way.
+    fn role_session(
+        &self,
+        account: &Account,
+        role: &Role,
+        duration: Option<u32>,
+        serial: Option<&str>,
+    ) -> Result<Issued> {
+        let source = &role.from;
+        let long = duration.unwrap_or(ROLE_DEFAULT) > CHAINED_MAX;
+        let (credentials, signer, mfa) = match &source.source {
+            // Keys straight to AssumeRole: the way without MFA, and with MFA the only way to a
+            // session longer than AWS allows a chained one.
+            Source::Keys(keys) if serial.is_none() || long => (
+                keys.credentials(),
+                Signer::Keys(source, keys),
+                serial.map(|s| self.code(account, s)).transpose()?,
+            ),
+            _ => {
+                let got = self.obtain(source, None, serial)?;
+                if !got.cached {
+                    say(&got.describe());
+                }
+                (got.session.credentials(), Signer::Session(source), None)
+            }
+        };
+        let call = Call::AssumeRole {
+            role_arn: role.arn.clone(),
+            session_name: role
+                .session_name
+                .clone()
+                .unwrap_or_else(|| format!("awsenv-{}", clock::now())),
+            external_id: role.external_id.clone(),
+            duration_seconds: duration,
+            mfa,
+        };
+        self.aws
+            .call(account, call, credentials, &signer)?
+            .into_issued()
     }
 
     /// An IAM user with an MFA device but no `mfa_serial` in its profile: find the device (as
     /// aws-session did), use it, and say how to keep it. Asked only when a new session is
     /// being made, so it costs two calls every 12 hours, not one per switch.
     fn discover(&self, account: &Account, keys: &Keys) -> Result<Option<String>> {
-        let found = iam::user(account, keys).and_then(|user| iam::devices(account, keys, &user));
+        let aws = &self.aws;
+        let found =
+            iam::user(aws, account, keys).and_then(|user| iam::devices(aws, account, keys, &user));
         let serial = match found {
             Ok(serials) => serials.into_iter().next(),
             // These would fail the session call next: say so now, once.
@@ -335,9 +347,9 @@ impl Broker<'_> {
         let Some(serial) = serial else {
             return Ok(None);
         };
-        let (name, config) = (&account.name, Files::from_env().config);
+        let (name, config) = (&account.name, &self.settings.files.config);
         if self.options.save {
-            config_edit::set_in_file(&config, name, "mfa_serial", Some(&serial))?;
+            edit::set_in_file(config, name, "mfa_serial", Some(&serial))?;
             say(&format!(
                 "{name}: found MFA device {serial}, saved as mfa_serial in {}",
                 config.display()

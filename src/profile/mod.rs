@@ -3,50 +3,23 @@
 //! both set a key, keys case-insensitive, `#`/`;` comment lines. Long-term keys are read from
 //! where the user keeps them and never leave this process except to sign a request.
 
+pub mod edit;
+mod ini;
+pub mod shape;
+
+pub(crate) use ini::{header, parse_ini, section_profile};
+
 use crate::clock;
 use crate::error::{Result, fail};
 use crate::secret::Secret;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Where AWS keeps its shared files, as the CLI finds them.
 #[derive(Debug, Clone)]
 pub struct Files {
     pub config: PathBuf,
     pub credentials: PathBuf,
-}
-
-/// `$HOME`, or the home of the user's passwd entry when HOME is unset or relative (sudo -E,
-/// cron): a relative home would make every path depend on the working directory.
-pub fn home() -> PathBuf {
-    match std::env::var_os("HOME").map(PathBuf::from) {
-        Some(home) if home.is_absolute() => home,
-        _ => nix::unistd::User::from_uid(nix::unistd::geteuid())
-            .ok()
-            .flatten()
-            .map_or_else(|| PathBuf::from("/"), |user| user.dir),
-    }
-}
-
-impl Files {
-    pub fn from_env() -> Files {
-        let home = home();
-        let pick = |var: &str, default: &str| match std::env::var(var) {
-            Ok(p) if !p.is_empty() => expand_tilde(&p, &home),
-            _ => home.join(".aws").join(default),
-        };
-        Files {
-            config: pick("AWS_CONFIG_FILE", "config"),
-            credentials: pick("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
-        }
-    }
-}
-
-fn expand_tilde(path: &str, home: &Path) -> PathBuf {
-    match path.strip_prefix("~/") {
-        Some(rest) => home.join(rest),
-        None => PathBuf::from(path),
-    }
 }
 
 /// One setting and the file it came from (messages name the file to edit).
@@ -102,16 +75,6 @@ pub struct Role {
     pub external_id: Option<String>,
     pub session_name: Option<String>,
     pub from: Box<Account>,
-}
-
-impl Keys {
-    pub fn credentials(&self) -> crate::aws::Credentials {
-        crate::aws::Credentials {
-            access_key_id: self.access_key_id.clone(),
-            secret_access_key: self.secret_access_key.clone(),
-            session_token: self.session_token.clone(),
-        }
-    }
 }
 
 impl Account {
@@ -426,121 +389,6 @@ fn edit_distance(a: &str, b: &str, limit: usize) -> Option<usize> {
     Some(row[b.len()]).filter(|&d| d <= limit)
 }
 
-/// The shapes AWS documents for the values awsenv passes on (IAM's and STS's patterns).
-pub(crate) mod shape {
-    /// IAM's `\w`: ASCII letters, digits and `_`.
-    fn word(c: char) -> bool {
-        c.is_ascii_alphanumeric() || c == '_'
-    }
-
-    fn made_of(text: &str, len: std::ops::RangeInclusive<usize>, extra: &str) -> bool {
-        len.contains(&text.len()) && text.chars().all(|c| word(c) || extra.contains(c))
-    }
-
-    /// `eu-west-1`, `cn-north-1`, `us-gov-west-1`; lower case, as AWS names them.
-    pub fn region(text: &str) -> bool {
-        text.starts_with(|c: char| c.is_ascii_lowercase())
-            && made_of(text, 1..=50, "-")
-            && !text.contains(|c: char| c.is_ascii_uppercase() || c == '_')
-    }
-
-    /// `arn:PARTITION:iam::ACCOUNT_ID:KIND...` (role/ or mfa/), in any partition.
-    pub fn arn(text: &str, kind: &str) -> bool {
-        let parts: Vec<&str> = text.splitn(6, ':').collect();
-        matches!(parts.as_slice(), ["arn", partition, "iam", "", id, rest]
-            if partition.starts_with("aws")
-                && partition.chars().all(|c| c.is_ascii_lowercase() || c == '-')
-                && id.len() == 12
-                && id.bytes().all(|b| b.is_ascii_digit())
-                && rest.strip_prefix(kind).is_some_and(|name| made_of(name, 1..=2000, "+=,.@/-")))
-    }
-
-    /// A virtual device's ARN, or a hardware token's serial (IAM's `[\w+=/:,.@-]{9,256}`).
-    pub fn mfa_serial(text: &str) -> bool {
-        if text.starts_with("arn:") {
-            return arn(text, "mfa/");
-        }
-        made_of(text, 9..=256, "+=/:,.@-")
-    }
-
-    pub fn external_id(text: &str) -> bool {
-        made_of(text, 2..=1224, "+=,.@:/-")
-    }
-
-    pub fn session_name(text: &str) -> bool {
-        made_of(text, 2..=64, "+=,.@-")
-    }
-}
-
-/// The name inside a section header line, as botocore's reader takes it: everything between
-/// the first `[` and the last `]` on the line (so `[profile a]b]` names `profile a]b`).
-pub(crate) fn header(line: &str) -> Option<&str> {
-    let rest = line.trim().strip_prefix('[')?;
-    Some(rest[..rest.rfind(']')?].trim())
-}
-
-pub(crate) type Section = (String, Vec<(String, String)>);
-
-/// Reads an AWS shared file: its profile sections and their keys, in file order. Sections that
-/// are not profiles (`[sso-session x]`, `[services x]`) are skipped in the config file.
-pub(crate) fn parse_ini(text: &str, is_config: bool) -> Vec<Section> {
-    let mut sections: Vec<Section> = Vec::new();
-    let mut in_profile = false;
-    for line in text.lines() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(';') {
-            continue;
-        }
-        if trimmed.starts_with('[') {
-            let header = header(trimmed).unwrap_or("");
-            let name = if is_config {
-                section_profile(header)
-            } else {
-                Some(header.to_owned())
-            };
-            in_profile = name.is_some();
-            if let Some(name) = name {
-                sections.push((name, Vec::new()));
-            }
-            continue;
-        }
-        let Some((_, values)) = sections.last_mut().filter(|_| in_profile) else {
-            continue;
-        };
-        // An indented line continues the previous value (nested settings such as `s3 =`).
-        if line.starts_with([' ', '\t']) {
-            if let Some((_, value)) = values.last_mut() {
-                value.push('\n');
-                value.push_str(trimmed);
-            }
-            continue;
-        }
-        if let Some(at) = trimmed.find(['=', ':']) {
-            let key = trimmed[..at].trim().to_ascii_lowercase();
-            let value = trimmed[at + 1..].trim().to_owned();
-            values.push((key, value));
-        }
-    }
-    sections
-}
-
-/// `default`, `profile default` and `profile NAME` (optionally quoted) name profiles.
-pub(crate) fn section_profile(header: &str) -> Option<String> {
-    if header == "default" {
-        return Some(header.to_owned());
-    }
-    let rest = header.strip_prefix("profile")?;
-    if !rest.starts_with([' ', '\t']) {
-        return None;
-    }
-    let name = rest.trim();
-    let name = name
-        .strip_prefix('"')
-        .and_then(|n| n.strip_suffix('"'))
-        .unwrap_or(name);
-    (!name.is_empty()).then(|| name.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -664,7 +512,7 @@ aws_access_key_id = NOT-THIS-ONE
             let config = format!("{config}source_profile = personal\n{key} = {value}\n");
             let p = profiles(&config, CREDENTIALS);
             let e = p.account("r").unwrap_err();
-            assert_eq!(e.kind, crate::error::Kind::Config, "{key}");
+            assert_eq!(e.kind, crate::error::ErrorKind::Config, "{key}");
             let msg = e.to_string();
             assert!(msg.starts_with(&format!("r: {key} {value} is ")), "{msg}");
             assert!(msg.ends_with("/config"), "{msg}");

@@ -16,7 +16,7 @@ use std::path::Path;
 
 /// Which shared file: their sections name profiles differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum FileKind {
     /// `[profile NAME]` (and `[default]`).
     Config,
     /// `[NAME]`.
@@ -26,14 +26,14 @@ pub enum Kind {
 /// Sets (`Some`) or removes (`None`) `key` in the profile `name` of the config file at `path`.
 /// A missing profile section is appended; a missing file is created (mode 0600).
 pub fn set_in_file(path: &Path, name: &str, key: &str, value: Option<&str>) -> Result<()> {
-    edit_file(path, Kind::Config, name, &[(key, value)])
+    edit_file(path, FileKind::Config, name, &[(key, value)])
 }
 
 /// Applies every edit to profile `name` and writes the file once, so no reader ever sees a
 /// profile half-edited (a key id without its secret).
 pub fn edit_file(
     path: &Path,
-    kind: Kind,
+    kind: FileKind,
     name: &str,
     edits: &[(&str, Option<&str>)],
 ) -> Result<()> {
@@ -102,7 +102,7 @@ fn breaks_line(c: char) -> bool {
 
 /// Refuses what would not stay inside its own line and section. The message names the
 /// profile and the key, never the value: it may be a secret.
-fn check(kind: Kind, name: &str, key: &str, value: Option<&str>) -> Result<()> {
+fn check(kind: FileKind, name: &str, key: &str, value: Option<&str>) -> Result<()> {
     let shown = crate::ui::printable(name);
     // A name must also read back as itself from its header: ` x` or `"x"` would be another
     // profile's section to the next reader, and the next edit would add a second one.
@@ -141,10 +141,10 @@ fn check(kind: Kind, name: &str, key: &str, value: Option<&str>) -> Result<()> {
 }
 
 /// The profile a section header (`profile x` inside the brackets) stands for.
-fn names(kind: Kind, header: &str) -> Option<String> {
+fn names(kind: FileKind, header: &str) -> Option<String> {
     match kind {
-        Kind::Config => section_profile(header),
-        Kind::Credentials => Some(header.trim().to_owned()),
+        FileKind::Config => section_profile(header),
+        FileKind::Credentials => Some(header.trim().to_owned()),
     }
 }
 
@@ -155,15 +155,15 @@ fn header_name(line: &str) -> Option<&str> {
 }
 
 /// The header line of profile `name`, without its line ending.
-fn section(kind: Kind, name: &str) -> String {
+fn section(kind: FileKind, name: &str) -> String {
     match kind {
-        Kind::Config if name != "default" => format!("[profile {name}]"),
+        FileKind::Config if name != "default" => format!("[profile {name}]"),
         _ => format!("[{name}]"),
     }
 }
 
 /// The text with `key` set or removed in profile `name`.
-fn edit(text: &str, kind: Kind, name: &str, key: &str, value: Option<&str>) -> Result<String> {
+fn edit(text: &str, kind: FileKind, name: &str, key: &str, value: Option<&str>) -> Result<String> {
     check(kind, name, key, value)?;
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
@@ -259,7 +259,7 @@ mod tests {
             let mut words = spec.splitn(3, '|');
             let (name, key, value) = (words.next().unwrap(), words.next().unwrap(), words.next());
             let before = fs::read_to_string(path.with_extension("before")).unwrap();
-            let edited = edit(&before, Kind::Config, name, key, value);
+            let edited = edit(&before, FileKind::Config, name, key, value);
             match fs::read_to_string(path.with_extension("error")) {
                 Ok(error) => {
                     refusals += 1;
@@ -293,15 +293,19 @@ mod tests {
             (" a", "1"),
             ("", "1"),
         ] {
-            for kind in [Kind::Config, Kind::Credentials] {
+            for kind in [FileKind::Config, FileKind::Credentials] {
                 let e = edit(text, kind, name, "k", Some(value)).unwrap_err();
-                assert_eq!(e.kind, crate::error::Kind::Config, "{name:?} {value:?}");
+                assert_eq!(
+                    e.kind,
+                    crate::error::ErrorKind::Config,
+                    "{name:?} {value:?}"
+                );
                 assert!(!e.to_string().contains(value) || value == "1", "{e}");
             }
         }
-        assert!(edit(text, Kind::Credentials, "a", "k = x\n[b]", Some("1")).is_err());
+        assert!(edit(text, FileKind::Credentials, "a", "k = x\n[b]", Some("1")).is_err());
         // Removing is checked too: a name that cannot be a header names no section.
-        assert!(edit(text, Kind::Credentials, "a\n[b", "k", None).is_err());
+        assert!(edit(text, FileKind::Credentials, "a\n[b", "k", None).is_err());
     }
 
     #[test]
@@ -312,7 +316,7 @@ mod tests {
         fs::write(&path, "[a]\nk = 1\n").unwrap();
         let e = edit_file(
             &path,
-            Kind::Credentials,
+            FileKind::Credentials,
             "b",
             &[
                 ("aws_access_key_id", Some("AKIAEXAMPLE")),
@@ -334,11 +338,11 @@ mod tests {
     fn credentials_sections_are_plain_names() {
         let text = "[profile x]\nk = 1\n[x]\nregion = a\n";
         assert_eq!(
-            edit(text, Kind::Credentials, "x", "k", Some("2")).unwrap(),
+            edit(text, FileKind::Credentials, "x", "k", Some("2")).unwrap(),
             "[profile x]\nk = 1\n[x]\nregion = a\nk = 2\n"
         );
         assert_eq!(
-            edit("", Kind::Credentials, "default", "k", Some("v")).unwrap(),
+            edit("", FileKind::Credentials, "default", "k", Some("v")).unwrap(),
             "[default]\nk = v\n"
         );
     }

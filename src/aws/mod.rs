@@ -1,0 +1,225 @@
+//! The only door to AWS. The SDK and tokio live in a separate binary, `awsenv-aws`, so that
+//! everything else (the prompt hook above all) starts as fast as a process can; this module
+//! sends it one request as JSON on stdin and reads one reply on stdout. Secrets travel only
+//! through that pipe, never in arguments or the environment. A failure comes back as an error
+//! of one line that says what to do, with any secret of the request masked.
+
+pub mod iam;
+pub mod wire;
+
+pub use wire::{Call, Credentials, Failure, Issued, Mfa, Reason, Reply, Request, Service};
+
+use crate::error::{Error, Result, fail};
+use crate::profile::{Account, Keys};
+use crate::secret::redact;
+use crate::settings::Settings;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+impl Keys {
+    /// The keys as they sign a request.
+    pub fn credentials(&self) -> Credentials {
+        Credentials {
+            access_key_id: self.access_key_id.clone(),
+            secret_access_key: self.secret_access_key.clone(),
+            session_token: self.session_token.clone(),
+        }
+    }
+}
+
+/// Credentials that no AWS credential looks like: say where they came from, not what they hold.
+fn damaged(account: &Account, signer: &Signer) -> Error {
+    match signer {
+        Signer::Keys(owner, keys) => fail!(
+            Credentials,
+            "{}: the keys of [{}] in {} hold characters no AWS key has: correct them",
+            account.name,
+            owner.name,
+            keys.file.display()
+        ),
+        Signer::Session(source) => fail!(
+            Cache,
+            "{}: the cached session of {1} is damaged: run awsenv logout {1} and try again",
+            account.name,
+            source.name
+        ),
+    }
+}
+
+/// Whose credentials sign a request, for saying what to do when AWS rejects them.
+pub enum Signer<'a> {
+    /// An IAM user's keys from the shared files.
+    Keys(&'a Account, &'a Keys),
+    /// A cached session of this account.
+    Session(&'a Account),
+}
+
+/// The client side of the door: builds requests with the settings' timeout and endpoints.
+pub struct Aws<'a> {
+    settings: &'a Settings,
+}
+
+impl<'a> Aws<'a> {
+    pub fn new(settings: &'a Settings) -> Aws<'a> {
+        Aws { settings }
+    }
+
+    /// Makes one call for `account` (whose region and name appear in messages), signed with
+    /// `credentials`; `signer` says where they came from.
+    pub fn call(
+        &self,
+        account: &Account,
+        call: Call,
+        credentials: Credentials,
+        signer: &Signer,
+    ) -> Result<Reply> {
+        if !credentials.look_valid() {
+            return Err(damaged(account, signer));
+        }
+        let service = call.service();
+        let request = Request {
+            region: match service {
+                // IAM is global: its endpoint lives in us-east-1.
+                Service::Iam => "us-east-1".into(),
+                Service::Sts => account.region.clone().unwrap_or_else(|| "us-east-1".into()),
+            },
+            endpoint: match &call {
+                Call::GetSigninToken { federation_url, .. } => Some(federation_url.clone()),
+                _ => match service {
+                    Service::Sts => self.settings.sts_endpoint.clone(),
+                    Service::Iam => self.settings.iam_endpoint.clone(),
+                },
+            },
+            timeout_secs: self.settings.timeout()?,
+            debug: crate::debug::enabled(),
+            call,
+            credentials,
+        };
+        match spawn(&request)? {
+            Reply::Failed(failure) => Err(explain(account, &request, signer, failure)),
+            reply => Ok(reply),
+        }
+    }
+}
+
+/// `awsenv-aws` beside this executable (as `cargo install` puts it), else on PATH.
+fn helper() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .map(|exe| exe.with_file_name("awsenv-aws"))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from("awsenv-aws"))
+}
+
+fn spawn(request: &Request) -> Result<Reply> {
+    let helper = helper();
+    crate::debug!(
+        "{} via {} (region {}, endpoint {})",
+        request.call.name(),
+        helper.display(),
+        request.region,
+        request.endpoint.as_deref().unwrap_or("AWS")
+    );
+    let mut child = Command::new(&helper)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| {
+            fail!(
+                Failure,
+                "cannot start {} ({e}): reinstall awsenv, which needs it beside the awsenv binary",
+                helper.display()
+            )
+        })?;
+    let body = serde_json::to_vec(request).map_err(|e| fail!(Failure, "{e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A helper that died early shows up in its exit status below.
+        let _ = stdin.write_all(&body);
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| fail!(Failure, "awsenv-aws: {e}"))?;
+    serde_json::from_slice(&out.stdout).map_err(|_| {
+        fail!(
+            Failure,
+            "awsenv-aws ended without an answer ({}); run with --debug for details",
+            out.status
+        )
+    })
+}
+
+fn status(failure: &Failure) -> String {
+    failure
+        .status
+        .map_or_else(|| "no status".into(), |s| s.to_string())
+}
+
+/// Turns what AWS said into one line that says what to do next.
+fn explain(account: &Account, request: &Request, signer: &Signer, failure: Failure) -> Error {
+    let name = &account.name;
+    let op = request.call.name();
+    let code = failure.code.as_deref().unwrap_or("no code");
+    let mut secrets = vec![&request.credentials.secret_access_key];
+    secrets.extend(request.credentials.session_token.as_ref());
+    let aws = redact(&failure.message, &secrets);
+    let endpoint = request
+        .endpoint
+        .clone()
+        .unwrap_or_else(|| match request.call.service() {
+            Service::Sts => format!("sts.{}.amazonaws.com", request.region),
+            Service::Iam => "iam.amazonaws.com".into(),
+        });
+    match (failure.reason, signer) {
+        (Reason::BadCredentials, Signer::Keys(owner, keys)) => fail!(
+            Credentials,
+            "{name}: AWS rejected the access key of [{}] in {} ({code}): correct it or create a new key",
+            owner.name,
+            keys.file.display()
+        ),
+        (Reason::BadCredentials, Signer::Session(source)) => fail!(
+            Credentials,
+            "{name}: AWS rejected the cached session of {0} ({code}): run awsenv logout {0} and try again",
+            source.name
+        ),
+        (Reason::ExpiredCredentials, Signer::Keys(owner, keys)) => fail!(
+            Credentials,
+            "{name}: the temporary credentials of [{}] in {} have expired: replace them",
+            owner.name,
+            keys.file.display()
+        ),
+        (Reason::ExpiredCredentials, Signer::Session(source)) => fail!(
+            Credentials,
+            "{name}: the session of {0} has expired: run awsenv mfa {0}",
+            source.name
+        ),
+        (Reason::MfaRejected, _) => fail!(
+            Mfa,
+            "{name}: AWS rejected the MFA code: wait for the next code and try again"
+        ),
+        (Reason::Denied, _) => fail!(Denied, "{name}: AWS refused {op} ({code}): {aws}"),
+        (Reason::Timeout, _) => fail!(
+            Network,
+            "{name}: no answer from {endpoint} within {}s: check the network (AWSENV_TIMEOUT sets the wait)",
+            request.timeout_secs
+        ),
+        (Reason::Unreachable, _) => fail!(
+            Network,
+            "{name}: cannot reach {endpoint} ({aws}): check the network and AWS_ENDPOINT_URL"
+        ),
+        (Reason::Unavailable, _) => fail!(
+            Network,
+            "{name}: {endpoint} answered {op} with HTTP {} ({code}): AWS or something in \
+             between is having trouble; try again in a minute",
+            status(&failure)
+        ),
+        (Reason::NotAws, _) => fail!(
+            Network,
+            "{name}: {endpoint} answered {op} with HTTP {} and a page that is not from AWS (a \
+             captive portal or a proxy?): sign in to the network, or check AWS_ENDPOINT_URL",
+            status(&failure)
+        ),
+        (Reason::Other, _) => fail!(Failure, "{name}: {op} failed ({code}): {aws}"),
+    }
+}

@@ -1,0 +1,296 @@
+//! The protocol between `awsenv` and `awsenv-aws`: one `Request` as JSON on the helper's stdin,
+//! one `Reply` on its stdout. This is all the helper binary needs of the library; secrets are
+//! `Secret`s, so no Debug output of a request or a reply shows them.
+
+use crate::error::{Result, fail};
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Request {
+    pub call: Call,
+    pub credentials: Credentials,
+    pub region: String,
+    /// `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`; None for AWS itself.
+    pub endpoint: Option<String>,
+    /// Per attempt; the SDK tries twice.
+    pub timeout_secs: u64,
+    pub debug: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Call {
+    /// Also asks GetCallerIdentity with the new credentials, for the identity they carry.
+    GetSessionToken {
+        duration_seconds: Option<u32>,
+        mfa: Option<Mfa>,
+    },
+    AssumeRole {
+        role_arn: String,
+        session_name: String,
+        external_id: Option<String>,
+        duration_seconds: Option<u32>,
+        mfa: Option<Mfa>,
+    },
+    GetCallerIdentity,
+    ListMfaDevices {
+        user_name: String,
+    },
+    CreateVirtualMfaDevice {
+        name: String,
+    },
+    EnableMfaDevice {
+        user_name: String,
+        serial: String,
+        code1: String,
+        code2: String,
+    },
+    DeactivateMfaDevice {
+        user_name: String,
+        serial: String,
+    },
+    DeleteVirtualMfaDevice {
+        serial: String,
+    },
+    /// Credentials for a console session with the user's own rights.
+    GetFederationToken {
+        name: String,
+        duration_seconds: Option<u32>,
+    },
+    /// The federation endpoint's sign-in token for the request's credentials.
+    GetSigninToken {
+        federation_url: String,
+        session_duration: Option<u32>,
+    },
+    ListAccessKeys {
+        user_name: String,
+    },
+    CreateAccessKey {
+        user_name: String,
+    },
+    DeleteAccessKey {
+        user_name: String,
+        access_key_id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Sts,
+    Iam,
+}
+
+impl Call {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Call::GetSessionToken { .. } => "GetSessionToken",
+            Call::AssumeRole { .. } => "AssumeRole",
+            Call::GetCallerIdentity => "GetCallerIdentity",
+            Call::ListMfaDevices { .. } => "ListMFADevices",
+            Call::CreateVirtualMfaDevice { .. } => "CreateVirtualMFADevice",
+            Call::EnableMfaDevice { .. } => "EnableMFADevice",
+            Call::DeactivateMfaDevice { .. } => "DeactivateMFADevice",
+            Call::DeleteVirtualMfaDevice { .. } => "DeleteVirtualMFADevice",
+            Call::GetFederationToken { .. } => "GetFederationToken",
+            Call::GetSigninToken { .. } => "getSigninToken",
+            Call::ListAccessKeys { .. } => "ListAccessKeys",
+            Call::CreateAccessKey { .. } => "CreateAccessKey",
+            Call::DeleteAccessKey { .. } => "DeleteAccessKey",
+        }
+    }
+
+    pub fn service(&self) -> Service {
+        match self {
+            Call::GetSessionToken { .. }
+            | Call::AssumeRole { .. }
+            | Call::GetCallerIdentity
+            | Call::GetFederationToken { .. }
+            | Call::GetSigninToken { .. } => Service::Sts,
+            _ => Service::Iam,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Mfa {
+    pub serial: String,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Credentials {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reply {
+    Issued(Issued),
+    /// GetCallerIdentity: the caller's ARN and account.
+    Identity {
+        arn: String,
+        account: String,
+    },
+    /// ListMFADevices: the serials of the user's devices.
+    Devices(Vec<String>),
+    /// CreateVirtualMFADevice: its serial and the Base32 seed (shown once, to be scanned).
+    Created {
+        serial: String,
+        seed: Secret,
+    },
+    /// getSigninToken: what the console's login URL carries.
+    SigninToken(Secret),
+    /// ListAccessKeys: the user's access key ids.
+    Keys(Vec<String>),
+    /// CreateAccessKey: the new key.
+    NewKey {
+        access_key_id: String,
+        secret_access_key: Secret,
+    },
+    Done,
+    Failed(Failure),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Issued {
+    pub access_key_id: String,
+    pub secret_access_key: Secret,
+    pub session_token: Secret,
+    /// Unix seconds.
+    pub expiration: i64,
+    pub identity: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Failure {
+    pub reason: Reason,
+    /// AWS's error code, when AWS answered.
+    pub code: Option<String>,
+    pub message: String,
+    /// The HTTP status of the answer, when there was one.
+    #[serde(default)]
+    pub status: Option<u16>,
+}
+
+/// What went wrong, in the terms the caller needs to say what to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// The signing key is unknown, inactive, or the secret is wrong.
+    BadCredentials,
+    /// The signing credentials were temporary and have expired.
+    ExpiredCredentials,
+    MfaRejected,
+    /// AccessDenied, ValidationError, EntityAlreadyExists and the like: AWS said no.
+    Denied,
+    Timeout,
+    Unreachable,
+    /// A 5xx or a throttling answer: AWS (or something in between) is having trouble.
+    Unavailable,
+    /// An answer that is not AWS's (a captive portal's page, a proxy's error).
+    NotAws,
+    Other,
+}
+
+/// Percent-encoding for URL query values (everything but unreserved characters).
+pub fn url_encode(text: &str) -> String {
+    percent_encode(text, b"")
+}
+
+/// Percent-encodes all but unreserved characters and those in `plain`.
+pub fn percent_encode(text: &str, plain: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) || plain.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Credentials {
+    /// Made of the visible ASCII characters AWS uses: anything else cannot even be sent (the
+    /// key travels in an HTTP header).
+    pub fn look_valid(&self) -> bool {
+        let visible = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_graphic());
+        visible(&self.access_key_id)
+            && visible(self.secret_access_key.expose())
+            && self
+                .session_token
+                .as_ref()
+                .is_none_or(|t| visible(t.expose()))
+    }
+}
+
+impl Reply {
+    pub fn into_issued(self) -> Result<Issued> {
+        match self {
+            Reply::Issued(issued) => Ok(issued),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    /// GetCallerIdentity's ARN and account ID.
+    pub fn into_identity(self) -> Result<(String, String)> {
+        match self {
+            Reply::Identity { arn, account } => Ok((arn, account)),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    pub fn into_devices(self) -> Result<Vec<String>> {
+        match self {
+            Reply::Devices(serials) => Ok(serials),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    /// CreateVirtualMFADevice's serial and seed.
+    pub fn into_created(self) -> Result<(String, Secret)> {
+        match self {
+            Reply::Created { serial, seed } => Ok((serial, seed)),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    pub fn into_signin_token(self) -> Result<Secret> {
+        match self {
+            Reply::SigninToken(token) => Ok(token),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    pub fn into_keys(self) -> Result<Vec<String>> {
+        match self {
+            Reply::Keys(ids) => Ok(ids),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    /// CreateAccessKey's key ID and secret.
+    pub fn into_new_key(self) -> Result<(String, Secret)> {
+        match self {
+            Reply::NewKey {
+                access_key_id,
+                secret_access_key,
+            } => Ok((access_key_id, secret_access_key)),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    pub fn into_done(self) -> Result<()> {
+        match self {
+            Reply::Done => Ok(()),
+            other => Err(other.unexpected()),
+        }
+    }
+
+    fn unexpected(&self) -> crate::error::Error {
+        fail!(Failure, "awsenv-aws gave an unexpected answer: {self:?}")
+    }
+}

@@ -1,0 +1,216 @@
+//! Every setting awsenv takes from the environment, read once into one typed value. The rest
+//! of the code is handed `Settings` and reads no environment variable itself, so a command is
+//! a function of its arguments, its settings, what the shell has (`current`) and the files it
+//! reads. Flags that a variable can also give (`AWSENV_MFA_CODE`, `AWSENV_SESSION_DURATION`,
+//! `AWSENV_DEBUG`) are clap's, beside the flags in `cli`.
+
+use crate::clock;
+use crate::error::{Result, fail};
+use crate::profile::Files;
+use crate::shell::Shell;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// How long before its end a session counts as expired, unless `AWSENV_EXPIRY_MARGIN` says.
+pub const DEFAULT_MARGIN: i64 = 300;
+/// How long to wait for AWS per attempt, unless `AWSENV_TIMEOUT` says.
+const DEFAULT_TIMEOUT: u64 = 10;
+const FEDERATION: &str = "https://signin.aws.amazon.com/federation";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `$HOME`, or the home of the user's passwd entry when HOME is unset or relative (sudo -E,
+    /// cron): a relative home would make every path depend on the working directory.
+    pub home: PathBuf,
+    /// `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, as the AWS CLI finds them.
+    pub files: Files,
+    /// `$XDG_CACHE_HOME/awsenv`, default `~/.cache/awsenv`.
+    pub cache_dir: PathBuf,
+    /// `AWSENV_EXPIRY_MARGIN`, kept unparsed when invalid: commands refuse it, the hook (which
+    /// must never fail) falls back to the default.
+    margin: std::result::Result<i64, String>,
+    /// `AWSENV_TIMEOUT`, likewise.
+    timeout: std::result::Result<u64, String>,
+    /// `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`, unless
+    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`.
+    pub sts_endpoint: Option<String>,
+    pub iam_endpoint: Option<String>,
+    /// `NO_COLOR` turns colours off, `AWSENV_COLORS=0/1` decides, else any terminal but `dumb`.
+    pub colors: bool,
+    /// `AWSENV_SIGNIN_URL`: the federation endpoint `login` gets its sign-in token from.
+    pub signin_url: String,
+    /// `AWSENV_SHELL` (set by the integration), else the login shell's, else bash.
+    pub shell: Shell,
+    /// `$SHELL`, the user's login shell: `awsenv shell` starts it, `doctor` reads its rc file.
+    pub login_shell: Option<String>,
+    /// `$ZDOTDIR`, where zsh finds its rc files.
+    pub zdotdir: Option<PathBuf>,
+    /// `$USER`: the IAM user name the ec2switch tools assumed.
+    pub user: Option<String>,
+    /// `$PATH`, for `doctor` to find which awsenv a shell runs.
+    pub path: Option<OsString>,
+}
+
+impl Settings {
+    pub fn from_env() -> Settings {
+        Settings::from(|name| std::env::var_os(name).filter(|v| !v.is_empty()))
+    }
+
+    /// Reads every setting through `var`, which tests feed.
+    pub fn from(var: impl Fn(&str) -> Option<OsString>) -> Settings {
+        let text = |name: &str| var(name).and_then(|v| v.into_string().ok());
+        let home = match var("HOME").map(PathBuf::from) {
+            Some(home) if home.is_absolute() => home,
+            _ => nix::unistd::User::from_uid(nix::unistd::geteuid())
+                .ok()
+                .flatten()
+                .map_or_else(|| PathBuf::from("/"), |user| user.dir),
+        };
+        let aws_file = |name: &str, default: &str| match text(name) {
+            Some(path) => expand_tilde(&path, &home),
+            None => home.join(".aws").join(default),
+        };
+        // XDG says a relative XDG_CACHE_HOME is invalid and must be ignored.
+        let cache_base = match var("XDG_CACHE_HOME").map(PathBuf::from) {
+            Some(p) if p.is_absolute() => p,
+            _ => home.join(".cache"),
+        };
+        let span = |name: &str| {
+            text(name)
+                .map(|v| clock::parse_duration(&v).map_err(|e| format!("{name}: {e}")))
+                .transpose()
+        };
+        let ignore_endpoints = text("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let endpoint = |specific: &str| {
+            (!ignore_endpoints)
+                .then(|| text(specific).or_else(|| text("AWS_ENDPOINT_URL")))
+                .flatten()
+        };
+        let shell_named = |name: &str| {
+            let value = text(name)?;
+            let name = value.rsplit('/').next()?.trim_start_matches('-');
+            clap::ValueEnum::from_str(name, true).ok()
+        };
+        Settings {
+            files: Files {
+                config: aws_file("AWS_CONFIG_FILE", "config"),
+                credentials: aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+            },
+            cache_dir: cache_base.join("awsenv"),
+            margin: span("AWSENV_EXPIRY_MARGIN").map(|m| m.map_or(DEFAULT_MARGIN, i64::from)),
+            timeout: span("AWSENV_TIMEOUT")
+                .map(|t| t.map_or(DEFAULT_TIMEOUT, |t| u64::from(t.max(1)))),
+            sts_endpoint: endpoint("AWS_ENDPOINT_URL_STS"),
+            iam_endpoint: endpoint("AWS_ENDPOINT_URL_IAM"),
+            colors: if var("NO_COLOR").is_some() {
+                false
+            } else {
+                match text("AWSENV_COLORS").as_deref() {
+                    Some("0") => false,
+                    Some(_) => true,
+                    None => text("TERM").is_some_and(|t| t != "dumb"),
+                }
+            },
+            signin_url: text("AWSENV_SIGNIN_URL").unwrap_or_else(|| FEDERATION.into()),
+            shell: shell_named("AWSENV_SHELL")
+                .or_else(|| shell_named("SHELL"))
+                .unwrap_or(Shell::Bash),
+            login_shell: text("SHELL"),
+            zdotdir: var("ZDOTDIR").map(PathBuf::from),
+            user: text("USER"),
+            path: var("PATH"),
+            home,
+        }
+    }
+
+    /// The expiry margin, or an error naming the setting.
+    pub fn margin(&self) -> Result<i64> {
+        self.margin.clone().map_err(|e| fail!(Config, "{e}"))
+    }
+
+    /// The margin for the prompt hook, which never fails: the default if the setting is bad
+    /// (the next command says what is wrong with it).
+    pub fn margin_or_default(&self) -> i64 {
+        self.margin.clone().unwrap_or(DEFAULT_MARGIN)
+    }
+
+    /// Seconds to wait for AWS per attempt.
+    pub fn timeout(&self) -> Result<u64> {
+        self.timeout.clone().map_err(|e| fail!(Config, "{e}"))
+    }
+}
+
+fn expand_tilde(path: &str, home: &Path) -> PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => home.join(rest),
+        None => PathBuf::from(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Settings {
+        let vars: Vec<(String, OsString)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        Settings::from(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn defaults_follow_home() {
+        let s = settings(&[("HOME", "/home/u"), ("TERM", "xterm")]);
+        assert_eq!(s.files.config, Path::new("/home/u/.aws/config"));
+        assert_eq!(s.cache_dir, Path::new("/home/u/.cache/awsenv"));
+        assert_eq!(s.margin().unwrap(), DEFAULT_MARGIN);
+        assert_eq!(s.timeout().unwrap(), DEFAULT_TIMEOUT);
+        assert!(s.colors);
+        assert_eq!(s.shell, Shell::Bash);
+        assert_eq!(s.sts_endpoint, None);
+    }
+
+    #[test]
+    fn each_variable_lands_in_its_field() {
+        let s = settings(&[
+            ("HOME", "/home/u"),
+            ("AWS_CONFIG_FILE", "~/cfg"),
+            ("XDG_CACHE_HOME", "relative/ignored"),
+            ("AWSENV_EXPIRY_MARGIN", "10m"),
+            ("AWSENV_TIMEOUT", "0"),
+            ("AWS_ENDPOINT_URL", "http://all"),
+            ("AWS_ENDPOINT_URL_IAM", "http://iam"),
+            ("NO_COLOR", "1"),
+            ("AWSENV_COLORS", "1"),
+            ("SHELL", "/usr/bin/fish"),
+        ]);
+        assert_eq!(s.files.config, Path::new("/home/u/cfg"));
+        assert_eq!(s.cache_dir, Path::new("/home/u/.cache/awsenv"));
+        assert_eq!(s.margin().unwrap(), 600);
+        assert_eq!(s.timeout().unwrap(), 1, "at least a second");
+        assert_eq!(s.sts_endpoint.as_deref(), Some("http://all"));
+        assert_eq!(s.iam_endpoint.as_deref(), Some("http://iam"));
+        assert!(!s.colors, "NO_COLOR wins");
+        assert_eq!(s.shell, Shell::Fish);
+    }
+
+    #[test]
+    fn a_bad_margin_is_an_error_for_commands_and_the_default_for_the_hook() {
+        let s = settings(&[("HOME", "/h"), ("AWSENV_EXPIRY_MARGIN", "soon")]);
+        assert!(
+            s.margin()
+                .unwrap_err()
+                .to_string()
+                .contains("AWSENV_EXPIRY_MARGIN")
+        );
+        assert_eq!(s.margin_or_default(), DEFAULT_MARGIN);
+        let s = settings(&[
+            ("HOME", "/h"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"),
+            ("AWS_ENDPOINT_URL", "http://x"),
+        ]);
+        assert_eq!(s.sts_endpoint, None);
+    }
+}
