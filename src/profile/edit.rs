@@ -108,7 +108,10 @@ fn check(kind: FileKind, name: &str, key: &str, value: Option<&str>) -> Result<(
     // profile's section to the next reader, and the next edit would add a second one.
     let reads_back = || {
         let header = section(kind, name);
-        header_name(&header).and_then(|h| names(kind, h)).as_deref() == Some(name)
+        super::header(&header)
+            .and_then(|h| names(kind, h))
+            .as_deref()
+            == Some(name)
     };
     if name.is_empty()
         || name
@@ -148,12 +151,6 @@ fn names(kind: FileKind, header: &str) -> Option<String> {
     }
 }
 
-/// What is inside the brackets of a header line, if the line is a header.
-fn header_name(line: &str) -> Option<&str> {
-    let rest = line.trim().strip_prefix('[')?;
-    Some(rest.split(']').next().unwrap_or(""))
-}
-
 /// The header line of profile `name`, without its line ending.
 fn section(kind: FileKind, name: &str) -> String {
     match kind {
@@ -169,49 +166,24 @@ fn edit(text: &str, kind: FileKind, name: &str, key: &str, value: Option<&str>) 
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let Some(start) = lines
         .iter()
-        .position(|l| header_name(l).and_then(|h| names(kind, h)).as_deref() == Some(name))
+        .position(|l| super::header(l).and_then(|h| names(kind, h)).as_deref() == Some(name))
     else {
-        let Some(value) = value else {
-            return Ok(text.to_owned());
-        };
-        let mut out = text.to_owned();
-        if !out.is_empty() && !out.ends_with('\n') {
-            out.push_str(newline);
-        }
-        if !out.is_empty() {
-            out.push_str(newline);
-        }
-        let section = section(kind, name);
-        out.push_str(&format!("{section}{newline}{key} = {value}{newline}"));
-        return Ok(out);
+        return Ok(match value {
+            Some(value) => with_section(text, &section(kind, name), key, value, newline),
+            None => text.to_owned(),
+        });
     };
     let end = lines[start + 1..]
         .iter()
-        .position(|l| header_name(l).is_some())
+        .position(|l| super::header(l).is_some())
         .map_or(lines.len(), |i| start + 1 + i);
-    let is_key = |line: &str| {
-        let trimmed = line.trim_start();
-        !line.starts_with([' ', '\t'])
-            && !trimmed.starts_with(['#', ';'])
-            && trimmed
-                .find(['=', ':'])
-                .is_some_and(|at| trimmed[..at].trim().eq_ignore_ascii_case(key))
-    };
-    let matches: Vec<usize> = (start + 1..end).filter(|&i| is_key(lines[i])).collect();
-
+    let matches: Vec<usize> = (start + 1..end)
+        .filter(|&i| is_key(lines[i], key))
+        .collect();
     let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
     match (value, matches.last()) {
-        // Replace the value of the occurrence that counts (the last), keeping `key = ` as
-        // written and the line's own ending.
-        (Some(value), Some(&at)) => {
-            let line = lines[at];
-            let body = line.trim_end_matches(['\r', '\n']);
-            let ending = &line[body.len()..];
-            let sep = body.find(['=', ':']).expect("a key line has a separator");
-            let after = &body[sep + 1..];
-            let spaces = after.len() - after.trim_start().len();
-            out[at] = format!("{}{value}{ending}", &body[..sep + 1 + spaces]);
-        }
+        // The occurrence that counts is the last.
+        (Some(value), Some(&at)) => out[at] = with_value(lines[at], value),
         // After the section's last setting, so its trailing blank lines and comments stay
         // where they are.
         (Some(value), None) => {
@@ -234,6 +206,39 @@ fn edit(text: &str, kind: FileKind, name: &str, key: &str, value: Option<&str>) 
         }
     }
     Ok(out.concat())
+}
+
+/// The text with a new section holding `key = value` at its end, a blank line before it.
+fn with_section(text: &str, header: &str, key: &str, value: &str, newline: &str) -> String {
+    let mut out = text.to_owned();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push_str(newline);
+    }
+    if !out.is_empty() {
+        out.push_str(newline);
+    }
+    out.push_str(&format!("{header}{newline}{key} = {value}{newline}"));
+    out
+}
+
+/// A `key = value` line of a section (not a comment, not a nested continuation line).
+fn is_key(line: &str, key: &str) -> bool {
+    let trimmed = line.trim_start();
+    !line.starts_with([' ', '\t'])
+        && !trimmed.starts_with(['#', ';'])
+        && trimmed
+            .find(['=', ':'])
+            .is_some_and(|at| trimmed[..at].trim().eq_ignore_ascii_case(key))
+}
+
+/// The key line with a new value, keeping `key = ` as written and the line's own ending.
+fn with_value(line: &str, value: &str) -> String {
+    let body = line.trim_end_matches(['\r', '\n']);
+    let ending = &line[body.len()..];
+    let sep = body.find(['=', ':']).expect("a key line has a separator");
+    let after = &body[sep + 1..];
+    let spaces = after.len() - after.trim_start().len();
+    format!("{}{value}{ending}", &body[..sep + 1 + spaces])
 }
 
 #[cfg(test)]

@@ -165,6 +165,36 @@ impl Profiles {
     }
 
     fn resolve(&self, name: &str, chain: &mut Vec<String>) -> Result<Account> {
+        self.enter(name, chain)?;
+        let duration = self.duration(name)?;
+        let source = match self.checked(name, "role_arn")? {
+            Some(arn) => Source::Role(self.role(name, arn, chain)?),
+            None => Source::Keys(self.keys(name)?),
+        };
+        // A role works in the region, and with the MFA device, its source chain has.
+        let inherited = |pick: fn(&Account) -> &Option<String>| match &source {
+            Source::Role(role) => pick(&role.from).clone(),
+            Source::Keys(_) => None,
+        };
+        Ok(Account {
+            name: name.to_owned(),
+            region: self
+                .checked(name, "region")?
+                .or_else(|| inherited(|a| &a.region)),
+            mfa_serial: self
+                .checked(name, "mfa_serial")?
+                .or_else(|| inherited(|a| &a.mfa_serial)),
+            mfa_process: self
+                .value(name, "mfa_process")
+                .or_else(|| inherited(|a| &a.mfa_process)),
+            duration,
+            source,
+        })
+    }
+
+    /// Adds `name` to the chain of profiles being resolved, unless it closes a loop or does
+    /// not exist.
+    fn enter(&self, name: &str, chain: &mut Vec<String>) -> Result<()> {
         if let Some(start) = chain.iter().position(|n| n == name) {
             // The loop itself, from its smallest name: one message whichever profile led in.
             let mut cycle = chain[start..].to_vec();
@@ -188,70 +218,54 @@ impl Profiles {
             });
         }
         chain.push(name.to_owned());
+        Ok(())
+    }
 
-        let duration = match self.get(name, "duration_seconds") {
-            Some(s) => Some(clock::parse_duration(&s.value).map_err(|_| {
-                fail!(
+    /// `duration_seconds`, as seconds or a span.
+    fn duration(&self, name: &str) -> Result<Option<u32>> {
+        let Some(s) = self.get(name, "duration_seconds") else {
+            return Ok(None);
+        };
+        clock::parse_duration(&s.value).map(Some).map_err(|_| {
+            fail!(
+                Config,
+                "{name}: duration_seconds = {} in {} is not a number of seconds",
+                s.value,
+                s.file.display()
+            )
+        })
+    }
+
+    /// The role `name` assumes with its `source_profile`'s credentials, resolved in turn.
+    fn role(&self, name: &str, arn: String, chain: &mut Vec<String>) -> Result<Role> {
+        let from = match self.value(name, "source_profile") {
+            Some(src) if src == name => {
+                return Err(fail!(
                     Config,
-                    "{name}: duration_seconds = {} in {} is not a number of seconds",
-                    s.value,
-                    s.file.display()
-                )
-            })?),
-            None => None,
+                    "{name}: source_profile names the profile itself; move its keys to a \
+                     profile of their own and name that one"
+                ));
+            }
+            Some(src) => self.resolve(&src, chain)?,
+            None if self.get(name, "credential_source").is_some() => {
+                return Err(fail!(
+                    Config,
+                    "{name}: credential_source is not supported; use source_profile"
+                ));
+            }
+            None => {
+                return Err(fail!(
+                    Config,
+                    "{name}: role_arn needs a source_profile (the profile whose keys assume the \
+                     role)"
+                ));
+            }
         };
-
-        let source = if let Some(arn) = self.checked(name, "role_arn")? {
-            let from = match self.value(name, "source_profile") {
-                Some(src) if src == name => {
-                    return Err(fail!(
-                        Config,
-                        "{name}: source_profile names the profile itself; move its keys to a \
-                         profile of their own and name that one"
-                    ));
-                }
-                Some(src) => self.resolve(&src, chain)?,
-                None if self.get(name, "credential_source").is_some() => {
-                    return Err(fail!(
-                        Config,
-                        "{name}: credential_source is not supported; use source_profile"
-                    ));
-                }
-                None => {
-                    return Err(fail!(
-                        Config,
-                        "{name}: role_arn needs a source_profile (the profile whose keys \
-                         assume the role)"
-                    ));
-                }
-            };
-            Source::Role(Role {
-                arn,
-                external_id: self.checked(name, "external_id")?,
-                session_name: self.checked(name, "role_session_name")?,
-                from: Box::new(from),
-            })
-        } else {
-            Source::Keys(self.keys(name)?)
-        };
-
-        let inherited = |pick: fn(&Account) -> &Option<String>| match &source {
-            Source::Role(role) => pick(&role.from).clone(),
-            Source::Keys(_) => None,
-        };
-        Ok(Account {
-            name: name.to_owned(),
-            region: self
-                .checked(name, "region")?
-                .or_else(|| inherited(|a| &a.region)),
-            mfa_serial: self
-                .checked(name, "mfa_serial")?
-                .or_else(|| inherited(|a| &a.mfa_serial)),
-            mfa_process: self
-                .value(name, "mfa_process")
-                .or_else(|| inherited(|a| &a.mfa_process)),
-            duration,
-            source,
+        Ok(Role {
+            arn,
+            external_id: self.checked(name, "external_id")?,
+            session_name: self.checked(name, "role_session_name")?,
+            from: Box::new(from),
         })
     }
 
