@@ -8,8 +8,9 @@ use crate::current::Current;
 use crate::settings::Settings;
 use crate::ui::printable;
 
-/// Yellow from this many seconds before the end; red inside the expiry margin.
-const SOON: i64 = 15 * 60;
+/// Yellow from this many seconds before the end; red inside the expiry margin. The one
+/// place this is said: `awsenv init` hands it to the scripts that count down themselves.
+pub const SOON: i64 = 15 * 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {

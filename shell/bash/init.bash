@@ -40,6 +40,7 @@ __awsenv_hook() {
     elif [[ -n $__awsenv_now ]]; then
         __awsenv_segment "$__awsenv_now"
     fi
+    # shellcheck disable=SC2016 # the reference, unexpanded, is what PS1 holds
     if [[ $__awsenv_opt_prompt == 1 && -z ${STARSHIP_SHELL-} && ${PS1-} != *'${AWSENV_PROMPT'* ]]; then
         # A reference, not the text: PS1 expands it once, so a name is never run as code.
         PS1='${AWSENV_PROMPT:+$AWSENV_PROMPT }'${PS1-}
@@ -47,36 +48,22 @@ __awsenv_hook() {
     return $__awsenv_status
 }
 
-# AWSENV_PROMPT: "personal 42m", yellow in the last 15 minutes, red inside the margin.
-__awsenv_segment() {
-    local now=$1 left text color h m
-    local name=${AWSENV_ACCOUNT//[[:cntrl:]]/?}
-    left=$((${__awsenv_exp:-0} - now))
-    if [[ -z ${AWS_ACCESS_KEY_ID-} ]] || ((left <= 0)); then
-        text="$name expired" color=31
-    else
-        if ((left < 60)); then
-            text="${left}s"
-        else
-            m=$(((left + 30) / 60)) h=0
-            ((h = m / 60, m = m % 60))
-            if ((h == 0)); then text="${m}m"
-            elif ((m == 0)); then text="${h}h"
-            elif ((m < 10)); then text="${h}h0${m}m"
-            else text="${h}h${m}m"
-            fi
-        fi
-        text="$name $text"
-        if ((left <= ${__awsenv_margin:-300})); then color=31
-        elif ((left <= 900)); then color=33
-        else color=32
-        fi
-    fi
-    if [[ -n ${NO_COLOR-} || ${AWSENV_COLORS-} == 0 || ( -z ${AWSENV_COLORS-} && ${TERM:-dumb} == dumb ) ]]; then
-        AWSENV_PROMPT=$text
-    else
-        AWSENV_PROMPT=$'\001\e['"$color"$'m\002'"$text"$'\001\e[0m\002'
-    fi
+# __awsenv_segment, the same for bash and zsh: shell/posix/segment.sh.
+#AWSENV_SEGMENT
+
+# readline counts every byte of PS1 as a column unless it stands between \001 and \002.
+__awsenv_paint() {
+    local code
+    case $2 in
+    green) code=32 ;;
+    yellow) code=33 ;;
+    red) code=31 ;;
+    *)
+        AWSENV_PROMPT=$1
+        return
+        ;;
+    esac
+    AWSENV_PROMPT=$'\001\e['"$code"$'m\002'"$1"$'\001\e[0m\002'
 }
 
 if [[ $__awsenv_opt_aws == 1 ]]; then
@@ -85,7 +72,7 @@ if [[ $__awsenv_opt_aws == 1 ]]; then
         if [[ -n ${AWSENV_ACCOUNT-} ]]; then
             local now=${EPOCHSECONDS-}
             [[ -n $now ]] || printf -v now '%(%s)T' -1 2>/dev/null || now=0
-            if [[ -z ${AWS_ACCESS_KEY_ID-} ]] || ((now >= ${__awsenv_exp:-0} - ${__awsenv_margin:-300})); then
+            if [[ -z ${AWS_ACCESS_KEY_ID-} ]] || ((now >= ${__awsenv_exp:-0} - ${__awsenv_margin:-$__awsenv_default_margin})); then
                 awsenv switch "$AWSENV_ACCOUNT" || return
             fi
         fi
@@ -100,6 +87,7 @@ if [[ ${PROMPT_COMMAND[*]-} != *__awsenv_hook* ]]; then
         [[ -n ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]; then
         PROMPT_COMMAND=(__awsenv_hook "${PROMPT_COMMAND[@]}")
     else
+        # shellcheck disable=SC2128,SC2178 # a string here; the array is the case above
         PROMPT_COMMAND="__awsenv_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
     fi
 fi

@@ -48,7 +48,8 @@ function global:__awsenv_hook {
     if ($env:AWSENV_ACCOUNT) { __awsenv_segment $now } else { $global:AWSENV_PROMPT = '' }
 }
 
-# AWSENV_PROMPT: "personal 42m", yellow in the last 15 minutes, red inside the margin.
+# AWSENV_PROMPT: "personal 42m", yellow from $__awsenv_soon seconds before the end, red inside
+# the margin: the count of shell/posix/segment.sh, with the thresholds `awsenv init` sets.
 function global:__awsenv_segment([long]$now) {
     $name = $env:AWSENV_ACCOUNT -replace '\p{Cc}', '?'
     $left = [long]$global:__awsenv_exp - $now
@@ -65,8 +66,8 @@ function global:__awsenv_segment([long]$now) {
             else { $span = '{0}h{1:D2}m' -f [long]$h, [long]$m }
         }
         $text = "$name $span"
-        $margin = if ($global:__awsenv_margin) { [long]$global:__awsenv_margin } else { 300 }
-        $color = if ($left -le $margin) { 31 } elseif ($left -le 900) { 33 } else { 32 }
+        $margin = if ($global:__awsenv_margin) { [long]$global:__awsenv_margin } else { [long]$global:__awsenv_default_margin }
+        $color = if ($left -le $margin) { 31 } elseif ($left -le [long]$global:__awsenv_soon) { 33 } else { 32 }
     }
     $plain = $env:NO_COLOR -or $env:AWSENV_COLORS -eq '0' -or
         (-not $env:AWSENV_COLORS -and $env:TERM -eq 'dumb')
@@ -96,7 +97,7 @@ if ($global:__awsenv_opt_aws -eq '1') {
     function global:aws {
         if ($env:AWSENV_ACCOUNT) {
             $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
-            $margin = if ($global:__awsenv_margin) { [long]$global:__awsenv_margin } else { 300 }
+            $margin = if ($global:__awsenv_margin) { [long]$global:__awsenv_margin } else { [long]$global:__awsenv_default_margin }
             if (-not $env:AWS_ACCESS_KEY_ID -or $now -ge [long]$global:__awsenv_exp - $margin) {
                 awsenv switch $env:AWSENV_ACCOUNT
                 if ($LASTEXITCODE -ne 0) { return }

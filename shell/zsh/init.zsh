@@ -37,7 +37,7 @@ __awsenv_hook() {
     if [[ -z ${AWSENV_ACCOUNT-} ]]; then
         AWSENV_PROMPT=
     elif [[ -n ${EPOCHSECONDS-} ]]; then
-        __awsenv_segment
+        __awsenv_segment "$EPOCHSECONDS"
     fi
     if [[ $__awsenv_opt_prompt == 1 && -z ${STARSHIP_SHELL-} ]]; then
         PROMPT=${PROMPT#"${__awsenv_spliced-}"}
@@ -54,35 +54,16 @@ __awsenv_hook() {
     return $__awsenv_status
 }
 
-# AWSENV_PROMPT: "personal 42m", yellow in the last 15 minutes, red inside the margin.
-__awsenv_segment() {
-    local left text color h m
-    local name=${${AWSENV_ACCOUNT//[[:cntrl:]]/?}//\%/%%}
-    left=$((${__awsenv_exp:-0} - EPOCHSECONDS))
-    if [[ -z ${AWS_ACCESS_KEY_ID-} ]] || ((left <= 0)); then
-        text="$name expired" color=red
+# __awsenv_segment, the same for bash and zsh: shell/posix/segment.sh.
+#AWSENV_SEGMENT
+
+# zsh prompt escapes: %F{colour}..%f, and a literal % written %%.
+__awsenv_paint() {
+    local text=${1//\%/%%}
+    if [[ -n $2 ]]; then
+        AWSENV_PROMPT="%F{$2}$text%f"
     else
-        if ((left < 60)); then
-            text="${left}s"
-        else
-            m=$(((left + 30) / 60)) h=0
-            ((h = m / 60, m = m % 60))
-            if ((h == 0)); then text="${m}m"
-            elif ((m == 0)); then text="${h}h"
-            elif ((m < 10)); then text="${h}h0${m}m"
-            else text="${h}h${m}m"
-            fi
-        fi
-        text="$name $text"
-        if ((left <= ${__awsenv_margin:-300})); then color=red
-        elif ((left <= 900)); then color=yellow
-        else color=green
-        fi
-    fi
-    if [[ -n ${NO_COLOR-} || ${AWSENV_COLORS-} == 0 || ( -z ${AWSENV_COLORS-} && ${TERM:-dumb} == dumb ) ]]; then
         AWSENV_PROMPT=$text
-    else
-        AWSENV_PROMPT="%F{$color}$text%f"
     fi
 }
 
@@ -90,7 +71,7 @@ if [[ $__awsenv_opt_aws == 1 ]]; then
     # Like aws-session: renew the session first when it is about to end (MFA if needed).
     aws() {
         if [[ -n ${AWSENV_ACCOUNT-} ]] &&
-            { [[ -z ${AWS_ACCESS_KEY_ID-} ]] || ((EPOCHSECONDS >= ${__awsenv_exp:-0} - ${__awsenv_margin:-300})); }; then
+            { [[ -z ${AWS_ACCESS_KEY_ID-} ]] || ((EPOCHSECONDS >= ${__awsenv_exp:-0} - ${__awsenv_margin:-$__awsenv_default_margin})); }; then
             awsenv switch "$AWSENV_ACCOUNT" || return
         fi
         command aws "$@"
