@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod assets;
 mod completion;
 mod hook;
 mod session;
