@@ -53,6 +53,9 @@ pub enum Call {
     DeleteVirtualMfaDevice {
         serial: String,
     },
+    /// ListVirtualMFADevices with AssignmentStatus=Unassigned: devices made but enabled for
+    /// no one (a setup that did not finish). Answered with `Reply::Devices`.
+    ListUnassignedVirtualMfaDevices,
     /// Credentials for a console session with the user's own rights.
     GetFederationToken {
         name: String,
@@ -92,6 +95,7 @@ impl Call {
             Call::EnableMfaDevice { .. } => "EnableMFADevice",
             Call::DeactivateMfaDevice { .. } => "DeactivateMFADevice",
             Call::DeleteVirtualMfaDevice { .. } => "DeleteVirtualMFADevice",
+            Call::ListUnassignedVirtualMfaDevices => "ListVirtualMFADevices",
             Call::GetFederationToken { .. } => "GetFederationToken",
             Call::GetSigninToken { .. } => "getSigninToken",
             Call::ListAccessKeys { .. } => "ListAccessKeys",

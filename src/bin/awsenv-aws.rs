@@ -85,37 +85,25 @@ fn sdk_config(request: &Request, creds: &aws::Credentials) -> SdkConfig {
     config.build()
 }
 
+/// One request, one call (two for GetSessionToken), one reply.
 async fn answer(request: &Request) -> Result<Reply, Failure> {
     let config = sdk_config(request, &request.credentials);
-    let sts = aws_sdk_sts::Client::new(&config);
-    let iam = aws_sdk_iam::Client::new(&config);
-    let debug = request.debug;
-    Ok(match &request.call {
+    let sts = Sts {
+        client: aws_sdk_sts::Client::new(&config),
+        debug: request.debug,
+    };
+    let iam = Iam {
+        client: aws_sdk_iam::Client::new(&config),
+        config: &config,
+        debug: request.debug,
+    };
+    match &request.call {
         Call::GetSessionToken {
             duration_seconds,
             mfa,
         } => {
-            let mut op = sts
-                .get_session_token()
-                .set_duration_seconds(duration_seconds.map(|d| d as i32));
-            if let Some(mfa) = mfa {
-                op = op.serial_number(&mfa.serial).token_code(&mfa.code);
-            }
-            let out = timed(debug, "sts:GetSessionToken", op.send()).await?;
-            let mut issued = issued(out.credentials)?;
-            // GetSessionToken does not say whose session it is; the new keys can.
-            let creds = aws::Credentials {
-                access_key_id: issued.access_key_id.clone(),
-                secret_access_key: issued.secret_access_key.clone(),
-                session_token: Some(issued.session_token.clone()),
-            };
-            let who = aws_sdk_sts::Client::new(&sdk_config(request, &creds));
-            let send = who.get_caller_identity().send();
-            issued.identity = timed(debug, "sts:GetCallerIdentity", send)
-                .await?
-                .arn
-                .unwrap_or_default();
-            Reply::Issued(issued)
+            sts.session_token(request, *duration_seconds, mfa.as_ref())
+                .await
         }
         Call::AssumeRole {
             role_arn,
@@ -124,152 +112,276 @@ async fn answer(request: &Request) -> Result<Reply, Failure> {
             duration_seconds,
             mfa,
         } => {
-            let mut op = sts
-                .assume_role()
-                .role_arn(role_arn)
-                .role_session_name(session_name)
-                .set_external_id(external_id.clone())
-                .set_duration_seconds(duration_seconds.map(|d| d as i32));
-            if let Some(mfa) = mfa {
-                op = op.serial_number(&mfa.serial).token_code(&mfa.code);
-            }
-            let out = timed(debug, "sts:AssumeRole", op.send()).await?;
-            let mut issued = issued(out.credentials)?;
-            issued.identity = out.assumed_role_user.map(|u| u.arn).unwrap_or_default();
-            Reply::Issued(issued)
+            let role = (
+                role_arn.as_str(),
+                session_name.as_str(),
+                external_id.clone(),
+            );
+            sts.assume_role(role, *duration_seconds, mfa.as_ref()).await
         }
-        Call::GetCallerIdentity => {
-            let send = sts.get_caller_identity().send();
-            let out = timed(debug, "sts:GetCallerIdentity", send).await?;
-            Reply::Identity {
-                arn: out.arn.unwrap_or_default(),
-                account: out.account.unwrap_or_default(),
-            }
-        }
-        Call::ListMfaDevices { user_name } => {
-            let send = iam.list_mfa_devices().user_name(user_name).send();
-            let out = timed(debug, "iam:ListMFADevices", send).await?;
-            Reply::Devices(
-                out.mfa_devices
-                    .into_iter()
-                    .map(|d| d.serial_number)
-                    .collect(),
-            )
-        }
-        Call::CreateVirtualMfaDevice { name } => {
-            let send = iam
-                .create_virtual_mfa_device()
-                .virtual_mfa_device_name(name)
-                .send();
-            let device = timed(debug, "iam:CreateVirtualMFADevice", send)
-                .await?
-                .virtual_mfa_device
-                .ok_or_else(|| other("IAM answered without the device"))?;
-            let seed = device
-                .base32_string_seed
-                .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
-                .ok_or_else(|| other("IAM answered without the device's seed"))?;
-            Reply::Created {
-                serial: device.serial_number,
-                seed: Secret::new(seed),
-            }
-        }
-        Call::EnableMfaDevice {
-            user_name,
-            serial,
-            code1,
-            code2,
-        } => {
-            let send = iam
-                .enable_mfa_device()
-                .user_name(user_name)
-                .serial_number(serial)
-                .authentication_code1(code1)
-                .authentication_code2(code2)
-                .send();
-            timed(debug, "iam:EnableMFADevice", send).await?;
-            Reply::Done
-        }
-        Call::DeactivateMfaDevice { user_name, serial } => {
-            let send = iam
-                .deactivate_mfa_device()
-                .user_name(user_name)
-                .serial_number(serial)
-                .send();
-            timed(debug, "iam:DeactivateMFADevice", send).await?;
-            Reply::Done
-        }
+        Call::GetCallerIdentity => sts.caller_identity().await,
         Call::GetFederationToken {
             name,
             duration_seconds,
-        } => {
-            // The console session gets the user's own rights: a federation token has the
-            // intersection of the user's policies and this one.
-            let allow_all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-            let send = sts
-                .get_federation_token()
-                .name(name)
-                .policy(allow_all)
-                .set_duration_seconds(duration_seconds.map(|d| d as i32))
-                .send();
-            let out = timed(debug, "sts:GetFederationToken", send).await?;
-            let mut issued = issued(out.credentials)?;
-            issued.identity = out.federated_user.map(|u| u.arn).unwrap_or_default();
-            Reply::Issued(issued)
-        }
+        } => sts.federation_token(name, *duration_seconds).await,
         Call::GetSigninToken {
             federation_url,
             session_duration,
         } => {
             let start = Instant::now();
             let token = signin_token(request, federation_url, *session_duration).await;
-            if debug {
+            if request.debug {
                 let ms = start.elapsed().as_secs_f64() * 1000.0;
                 let outcome = if token.is_ok() { "ok" } else { "failed" };
                 eprintln!("awsenv-aws: debug getSigninToken {outcome} in {ms:.1}ms");
             }
-            Reply::SigninToken(token?)
+            Ok(Reply::SigninToken(token?))
         }
-        Call::ListAccessKeys { user_name } => {
-            let send = iam.list_access_keys().user_name(user_name).send();
-            let out = timed(debug, "iam:ListAccessKeys", send).await?;
-            let ids = out.access_key_metadata.into_iter();
-            Reply::Keys(ids.filter_map(|k| k.access_key_id).collect())
+        Call::ListMfaDevices { user_name } => iam.mfa_devices(user_name).await,
+        Call::ListUnassignedVirtualMfaDevices => iam.unassigned_devices().await,
+        Call::CreateVirtualMfaDevice { name } => iam.create_device(name).await,
+        Call::EnableMfaDevice {
+            user_name,
+            serial,
+            code1,
+            code2,
+        } => iam.enable_device(user_name, serial, [code1, code2]).await,
+        Call::DeactivateMfaDevice { user_name, serial } => {
+            iam.deactivate_device(user_name, serial).await
         }
-        Call::CreateAccessKey { user_name } => {
-            // Not retried: a retry after a lost answer would make a second key.
-            let once = aws_sdk_iam::config::Builder::from(&config)
-                .retry_config(RetryConfig::standard().with_max_attempts(1))
-                .build();
-            let once = aws_sdk_iam::Client::from_conf(once);
-            let send = once.create_access_key().user_name(user_name).send();
-            let key = timed(debug, "iam:CreateAccessKey", send)
-                .await?
-                .access_key
-                .ok_or_else(|| other("IAM answered without the key"))?;
-            Reply::NewKey {
-                access_key_id: key.access_key_id,
-                secret_access_key: Secret::new(key.secret_access_key),
-            }
-        }
+        Call::DeleteVirtualMfaDevice { serial } => iam.delete_device(serial).await,
+        Call::ListAccessKeys { user_name } => iam.access_keys(user_name).await,
+        Call::CreateAccessKey { user_name } => iam.create_access_key(user_name).await,
         Call::DeleteAccessKey {
             user_name,
             access_key_id,
-        } => {
-            let send = iam
-                .delete_access_key()
-                .user_name(user_name)
-                .access_key_id(access_key_id)
+        } => iam.delete_access_key(user_name, access_key_id).await,
+    }
+}
+
+struct Sts {
+    client: aws_sdk_sts::Client,
+    debug: bool,
+}
+
+impl Sts {
+    /// GetSessionToken, then GetCallerIdentity with the new credentials: GetSessionToken does
+    /// not say whose session it is; the new keys can.
+    async fn session_token(
+        &self,
+        request: &Request,
+        duration_seconds: Option<u32>,
+        mfa: Option<&aws::Mfa>,
+    ) -> Result<Reply, Failure> {
+        let mut op = self
+            .client
+            .get_session_token()
+            .set_duration_seconds(duration_seconds.map(|d| d as i32));
+        if let Some(mfa) = mfa {
+            op = op.serial_number(&mfa.serial).token_code(&mfa.code);
+        }
+        let out = timed(self.debug, "sts:GetSessionToken", op.send()).await?;
+        let mut issued = issued(out.credentials)?;
+        let creds = aws::Credentials {
+            access_key_id: issued.access_key_id.clone(),
+            secret_access_key: issued.secret_access_key.clone(),
+            session_token: Some(issued.session_token.clone()),
+        };
+        let who = aws_sdk_sts::Client::new(&sdk_config(request, &creds));
+        let send = who.get_caller_identity().send();
+        issued.identity = timed(self.debug, "sts:GetCallerIdentity", send)
+            .await?
+            .arn
+            .unwrap_or_default();
+        Ok(Reply::Issued(issued))
+    }
+
+    /// AssumeRole of (role ARN, session name, external ID).
+    async fn assume_role(
+        &self,
+        (role_arn, session_name, external_id): (&str, &str, Option<String>),
+        duration_seconds: Option<u32>,
+        mfa: Option<&aws::Mfa>,
+    ) -> Result<Reply, Failure> {
+        let mut op = self
+            .client
+            .assume_role()
+            .role_arn(role_arn)
+            .role_session_name(session_name)
+            .set_external_id(external_id)
+            .set_duration_seconds(duration_seconds.map(|d| d as i32));
+        if let Some(mfa) = mfa {
+            op = op.serial_number(&mfa.serial).token_code(&mfa.code);
+        }
+        let out = timed(self.debug, "sts:AssumeRole", op.send()).await?;
+        let mut issued = issued(out.credentials)?;
+        issued.identity = out.assumed_role_user.map(|u| u.arn).unwrap_or_default();
+        Ok(Reply::Issued(issued))
+    }
+
+    async fn caller_identity(&self) -> Result<Reply, Failure> {
+        let send = self.client.get_caller_identity().send();
+        let out = timed(self.debug, "sts:GetCallerIdentity", send).await?;
+        Ok(Reply::Identity {
+            arn: out.arn.unwrap_or_default(),
+            account: out.account.unwrap_or_default(),
+        })
+    }
+
+    /// A console session with the user's own rights: a federation token has the intersection
+    /// of the user's policies and this one.
+    async fn federation_token(
+        &self,
+        name: &str,
+        duration_seconds: Option<u32>,
+    ) -> Result<Reply, Failure> {
+        let allow_all = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+        let send = self
+            .client
+            .get_federation_token()
+            .name(name)
+            .policy(allow_all)
+            .set_duration_seconds(duration_seconds.map(|d| d as i32))
+            .send();
+        let out = timed(self.debug, "sts:GetFederationToken", send).await?;
+        let mut issued = issued(out.credentials)?;
+        issued.identity = out.federated_user.map(|u| u.arn).unwrap_or_default();
+        Ok(Reply::Issued(issued))
+    }
+}
+
+struct Iam<'a> {
+    client: aws_sdk_iam::Client,
+    config: &'a SdkConfig,
+    debug: bool,
+}
+
+impl Iam<'_> {
+    async fn mfa_devices(&self, user_name: &str) -> Result<Reply, Failure> {
+        let send = self.client.list_mfa_devices().user_name(user_name).send();
+        let out = timed(self.debug, "iam:ListMFADevices", send).await?;
+        let serials = out.mfa_devices.into_iter().map(|d| d.serial_number);
+        Ok(Reply::Devices(serials.collect()))
+    }
+
+    /// Virtual devices enabled for no one (a setup that did not finish), every page.
+    async fn unassigned_devices(&self) -> Result<Reply, Failure> {
+        let mut serials = Vec::new();
+        let mut marker = None;
+        loop {
+            let send = self
+                .client
+                .list_virtual_mfa_devices()
+                .assignment_status(aws_sdk_iam::types::AssignmentStatusType::Unassigned)
+                .set_marker(marker)
                 .send();
-            timed(debug, "iam:DeleteAccessKey", send).await?;
-            Reply::Done
+            let out = timed(self.debug, "iam:ListVirtualMFADevices", send).await?;
+            serials.extend(out.virtual_mfa_devices.into_iter().map(|d| d.serial_number));
+            match out.marker {
+                Some(next) if out.is_truncated => marker = Some(next),
+                _ => break,
+            }
         }
-        Call::DeleteVirtualMfaDevice { serial } => {
-            let send = iam.delete_virtual_mfa_device().serial_number(serial).send();
-            timed(debug, "iam:DeleteVirtualMFADevice", send).await?;
-            Reply::Done
-        }
-    })
+        Ok(Reply::Devices(serials))
+    }
+
+    async fn create_device(&self, name: &str) -> Result<Reply, Failure> {
+        let send = self
+            .client
+            .create_virtual_mfa_device()
+            .virtual_mfa_device_name(name)
+            .send();
+        let device = timed(self.debug, "iam:CreateVirtualMFADevice", send)
+            .await?
+            .virtual_mfa_device
+            .ok_or_else(|| other("IAM answered without the device"))?;
+        let seed = device
+            .base32_string_seed
+            .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
+            .ok_or_else(|| other("IAM answered without the device's seed"))?;
+        Ok(Reply::Created {
+            serial: device.serial_number,
+            seed: Secret::new(seed),
+        })
+    }
+
+    async fn enable_device(
+        &self,
+        user_name: &str,
+        serial: &str,
+        [code1, code2]: [&String; 2],
+    ) -> Result<Reply, Failure> {
+        let send = self
+            .client
+            .enable_mfa_device()
+            .user_name(user_name)
+            .serial_number(serial)
+            .authentication_code1(code1)
+            .authentication_code2(code2)
+            .send();
+        timed(self.debug, "iam:EnableMFADevice", send).await?;
+        Ok(Reply::Done)
+    }
+
+    async fn deactivate_device(&self, user_name: &str, serial: &str) -> Result<Reply, Failure> {
+        let send = self
+            .client
+            .deactivate_mfa_device()
+            .user_name(user_name)
+            .serial_number(serial)
+            .send();
+        timed(self.debug, "iam:DeactivateMFADevice", send).await?;
+        Ok(Reply::Done)
+    }
+
+    async fn delete_device(&self, serial: &str) -> Result<Reply, Failure> {
+        let send = self
+            .client
+            .delete_virtual_mfa_device()
+            .serial_number(serial)
+            .send();
+        timed(self.debug, "iam:DeleteVirtualMFADevice", send).await?;
+        Ok(Reply::Done)
+    }
+
+    async fn access_keys(&self, user_name: &str) -> Result<Reply, Failure> {
+        let send = self.client.list_access_keys().user_name(user_name).send();
+        let out = timed(self.debug, "iam:ListAccessKeys", send).await?;
+        let ids = out.access_key_metadata.into_iter();
+        Ok(Reply::Keys(ids.filter_map(|k| k.access_key_id).collect()))
+    }
+
+    /// Not retried: a retry after a lost answer would make a second key.
+    async fn create_access_key(&self, user_name: &str) -> Result<Reply, Failure> {
+        let once = aws_sdk_iam::config::Builder::from(self.config)
+            .retry_config(RetryConfig::standard().with_max_attempts(1))
+            .build();
+        let once = aws_sdk_iam::Client::from_conf(once);
+        let send = once.create_access_key().user_name(user_name).send();
+        let key = timed(self.debug, "iam:CreateAccessKey", send)
+            .await?
+            .access_key
+            .ok_or_else(|| other("IAM answered without the key"))?;
+        Ok(Reply::NewKey {
+            access_key_id: key.access_key_id,
+            secret_access_key: Secret::new(key.secret_access_key),
+        })
+    }
+
+    async fn delete_access_key(
+        &self,
+        user_name: &str,
+        access_key_id: &str,
+    ) -> Result<Reply, Failure> {
+        let send = self
+            .client
+            .delete_access_key()
+            .user_name(user_name)
+            .access_key_id(access_key_id)
+            .send();
+        timed(self.debug, "iam:DeleteAccessKey", send).await?;
+        Ok(Reply::Done)
+    }
 }
 
 /// GET {federation_url}?Action=getSigninToken&Session={...}: the credentials go in the query,
