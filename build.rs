@@ -36,8 +36,8 @@ fn main() {
     script("libgcc_s.so", "INPUT(-lgcc_eh)\n");
     let linker = std::env::var("RUSTC_LINKER").unwrap_or_else(|_| "cc".into());
     let wanted = std::env::var_os("AWSENV_DYNAMIC_LIBC").is_none() && var("TARGET") == var("HOST");
-    if wanted && glibc_at_least(2, 34) && archives(&linker, &["libc.a", "libgcc.a", "libgcc_eh.a"])
-    {
+    let files = ["libc.a", "libgcc.a", "libgcc_eh.a", "rcrt1.o"]; // rcrt1.o starts a static PIE
+    if wanted && glibc_at_least(2, 34) && found(&linker, &files) {
         script("libc.so", "GROUP(-l:libc.a -l:libgcc.a -l:libgcc_eh.a)\n");
         for lib in ["m", "pthread", "dl", "rt", "util"] {
             script(&format!("lib{lib}.so"), &format!("INPUT(-l:lib{lib}.a)\n"));
@@ -52,9 +52,9 @@ fn main() {
     println!("cargo:rustc-link-arg-bin=awsenv=-L{}", dir.display());
 }
 
-/// Whether the C toolchain that links finds these archives: it answers a bare name for what
-/// it lacks.
-fn archives(linker: &str, names: &[&str]) -> bool {
+/// Whether the C toolchain that links finds these files: it answers a bare name for what it
+/// lacks.
+fn found(linker: &str, names: &[&str]) -> bool {
     names.iter().all(|name| {
         Command::new(linker)
             .arg(format!("-print-file-name={name}"))
