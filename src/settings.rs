@@ -19,8 +19,8 @@ const FEDERATION: &str = "https://signin.aws.amazon.com/federation";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `$HOME`, or the home of the user's passwd entry when HOME is unset or relative (sudo -E,
-    /// cron): a relative home would make every path depend on the working directory.
+    /// `$HOME`, or the home of the user's /etc/passwd entry when HOME is unset or relative
+    /// (sudo -E, cron): a relative home would make every path depend on the working directory.
     pub home: PathBuf,
     /// `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, as the AWS CLI finds them.
     pub files: Files,
@@ -61,10 +61,7 @@ impl Settings {
         let text = |name: &str| var(name).and_then(|v| v.into_string().ok());
         let home = match var("HOME").map(PathBuf::from) {
             Some(home) if home.is_absolute() => home,
-            _ => nix::unistd::User::from_uid(nix::unistd::geteuid())
-                .ok()
-                .flatten()
-                .map_or_else(|| PathBuf::from("/"), |user| user.dir),
+            _ => passwd_home(nix::unistd::geteuid().as_raw()).unwrap_or_else(|| "/".into()),
         };
         let aws_file = |name: &str, default: &str| match text(name) {
             Some(path) => expand_tilde(&path, &home),
@@ -139,6 +136,21 @@ impl Settings {
     pub fn timeout(&self) -> Result<u64> {
         self.timeout.clone().map_err(|e| fail!(Config, "{e}"))
     }
+}
+
+/// The home of `uid` in /etc/passwd, read here rather than with getpwuid: awsenv links glibc
+/// statically (build.rs), and a static glibc that loads an NSS module (systemd, sss, ldap) for
+/// a user that /etc/passwd lacks crashes.
+fn passwd_home(uid: u32) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let passwd = std::fs::read("/etc/passwd").ok()?;
+    let uid = uid.to_string();
+    passwd.split(|&b| b == b'\n').find_map(|line| {
+        let fields: Vec<&[u8]> = line.split(|&b| b == b':').collect();
+        let dir = Path::new(std::ffi::OsStr::from_bytes(fields.get(5)?));
+        (fields.len() == 7 && fields[2] == uid.as_bytes() && dir.is_absolute())
+            .then(|| dir.to_path_buf())
+    })
 }
 
 fn expand_tilde(path: &str, home: &Path) -> PathBuf {

@@ -3,6 +3,7 @@
 
 use crate::support::{Home, moto};
 use serde_json::Value;
+use std::os::unix::process::CommandExt;
 
 /// The AWS variables of a bash environment, for before/after comparisons.
 fn aws_vars(env_output: &str) -> Vec<&str> {
@@ -147,6 +148,48 @@ fn list_shows_kinds_devices_and_sessions() {
             .unwrap()
             .contains("needs a source_profile")
     );
+}
+
+/// Without HOME (cron, sudo -E), the files live under the home of the user's /etc/passwd
+/// entry, or under `/` for a user it lacks (LDAP, systemd-homed). Never a crash: awsenv links
+/// glibc statically (build.rs), and a static glibc that loads an NSS module dies of SIGSEGV.
+#[test]
+fn without_home_the_passwd_entry_gives_the_home() {
+    let home = Home::new();
+    let list_as = |uid: Option<u32>| {
+        let mut cmd = home.awsenv(&["list"]);
+        cmd.env_remove("HOME")
+            .env_remove("AWS_CONFIG_FILE")
+            .env_remove("AWS_SHARED_CREDENTIALS_FILE");
+        if let Some(uid) = uid {
+            cmd.uid(uid).gid(uid);
+        }
+        home.output(cmd.output().unwrap(), true)
+    };
+    let euid = nix::unistd::geteuid().as_raw().to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
+    let own = passwd
+        .lines()
+        .map(|line| line.split(':').collect::<Vec<_>>())
+        .find(|fields| fields.len() == 7 && fields[2] == euid)
+        .map_or("", |fields| fields[5]);
+    let out = list_as(None).ok();
+    assert!(
+        out.stderr
+            .contains(&format!("add profiles to {own}/.aws/config")),
+        "{}",
+        out.stderr
+    );
+    // Only root can be a user that /etc/passwd lacks.
+    if euid == "0" {
+        assert!(!passwd.contains(":54321:"));
+        let out = list_as(Some(54321)).ok();
+        assert!(
+            out.stderr.contains("add profiles to /.aws/config"),
+            "{}",
+            out.stderr
+        );
+    }
 }
 
 #[test]
