@@ -2,9 +2,11 @@
 //! credentials and when they end, what kind of session they are, and the values awsenv saved
 //! to restore. Parsed once per run; the hook, the prompt segment, `now`, `switch`, `clear` and
 //! `exec` all read it from here, and tests build it from a list of variables.
+//! (AWS_* and AWSENV_* are all it is asked for.)
 
 use crate::clock;
 use crate::session::SessionKind;
+#[cfg(test)]
 use std::collections::BTreeMap;
 
 /// awsenv's own variables: what `now` shows and the prompt reads.
@@ -12,59 +14,88 @@ pub const ACCOUNT: &str = "AWSENV_ACCOUNT";
 pub const KIND: &str = "AWSENV_KIND";
 pub const IDENTITY: &str = "AWSENV_IDENTITY";
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Current {
-    /// The AWS_* and AWSENV_* variables that are set and not empty.
-    vars: BTreeMap<String, String>,
+    vars: Vars,
+    account: Option<String>,
+    access_key_id: Option<String>,
     /// When this shell's credentials end; None without credentials (or an unreadable time).
     expires: Option<i64>,
 }
 
+/// Where the variables come from: the process (read one by one, as asked: copying the whole
+/// environment would be most of what a prompt hook costs), or a list a test gives.
+#[derive(Debug, Clone)]
+enum Vars {
+    Process,
+    #[cfg(test)]
+    Given(BTreeMap<String, String>),
+}
+
 impl Current {
     pub fn from_env() -> Current {
-        Current::from_vars(
-            std::env::vars_os()
-                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
-        )
+        Current::with(Vars::Process)
     }
 
+    #[cfg(test)]
     pub fn from_vars(all: impl IntoIterator<Item = (String, String)>) -> Current {
-        let vars: BTreeMap<String, String> = all
-            .into_iter()
-            .filter(|(k, v)| (k.starts_with("AWS_") || k.starts_with("AWSENV_")) && !v.is_empty())
-            .collect();
-        let expires = vars
-            .get("AWS_ACCESS_KEY_ID")
-            .and(vars.get("AWS_CREDENTIAL_EXPIRATION"))
-            .and_then(|e| clock::parse_rfc3339(e));
-        Current { vars, expires }
+        Current::with(Vars::Given(all.into_iter().collect()))
     }
 
-    /// Any AWS_* or AWSENV_* variable.
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
+    fn with(vars: Vars) -> Current {
+        let mut current = Current {
+            vars,
+            account: None,
+            access_key_id: None,
+            expires: None,
+        };
+        current.account = current.get(ACCOUNT);
+        current.access_key_id = current.get("AWS_ACCESS_KEY_ID");
+        current.expires = current
+            .access_key_id
+            .as_ref()
+            .and(current.get("AWS_CREDENTIAL_EXPIRATION"))
+            .and_then(|e| clock::parse_rfc3339(&e));
+        current
     }
 
-    /// `get` with an owned value, the form `vars` reads the shell through.
+    /// A variable that is set and not empty.
+    pub fn get(&self, name: &str) -> Option<String> {
+        match &self.vars {
+            Vars::Process => std::env::var(name).ok(),
+            #[cfg(test)]
+            Vars::Given(vars) => vars.get(name).cloned(),
+        }
+        .filter(|v| !v.is_empty())
+    }
+
+    /// `get`, the form `vars` reads the shell through.
     pub fn lookup(&self) -> impl Fn(&str) -> Option<String> + '_ {
-        |name| self.get(name).map(str::to_owned)
+        |name| self.get(name)
     }
 
     /// The names of the set variables that start with `prefix`.
-    pub fn names_with(&self, prefix: &str) -> impl Iterator<Item = &str> {
-        self.vars
-            .keys()
-            .filter(move |k| k.starts_with(prefix))
-            .map(String::as_str)
+    pub fn names_with(&self, prefix: &str) -> Vec<String> {
+        let names: Vec<String> = match &self.vars {
+            Vars::Process => std::env::vars_os()
+                .filter_map(|(k, _)| k.into_string().ok())
+                .collect(),
+            #[cfg(test)]
+            Vars::Given(vars) => vars.keys().cloned().collect(),
+        };
+        names
+            .into_iter()
+            .filter(|k| k.starts_with(prefix) && self.get(k).is_some())
+            .collect()
     }
 
     /// The account awsenv selected in this shell.
     pub fn account(&self) -> Option<&str> {
-        self.get(ACCOUNT)
+        self.account.as_deref()
     }
 
     pub fn access_key_id(&self) -> Option<&str> {
-        self.get("AWS_ACCESS_KEY_ID")
+        self.access_key_id.as_deref()
     }
 
     pub fn has_credentials(&self) -> bool {
@@ -77,19 +108,19 @@ impl Current {
     }
 
     /// `AWS_CREDENTIAL_EXPIRATION` as written.
-    pub fn expiration(&self) -> Option<&str> {
+    pub fn expiration(&self) -> Option<String> {
         self.get("AWS_CREDENTIAL_EXPIRATION")
     }
 
     pub fn kind(&self) -> Option<SessionKind> {
-        self.get(KIND).and_then(SessionKind::parse)
+        self.get(KIND).as_deref().and_then(SessionKind::parse)
     }
 
-    pub fn identity(&self) -> Option<&str> {
+    pub fn identity(&self) -> Option<String> {
         self.get(IDENTITY)
     }
 
-    pub fn region(&self) -> Option<&str> {
+    pub fn region(&self) -> Option<String> {
         self.get("AWS_REGION")
             .or_else(|| self.get("AWS_DEFAULT_REGION"))
     }
@@ -114,7 +145,6 @@ mod tests {
         ]);
         assert_eq!(with.account(), Some("personal"));
         assert_eq!(with.expires(), clock::parse_rfc3339(at));
-        assert_eq!(with.get("HOME"), None);
         let without = current(&[
             ("AWSENV_ACCOUNT", "personal"),
             ("AWS_CREDENTIAL_EXPIRATION", at),

@@ -168,7 +168,8 @@ fn next_check(expires: Option<i64>, margin: i64, now: i64) -> i64 {
 pub fn for_command(session: &Session, region: Option<&str>, current: &Current) -> Vec<Change> {
     let mut changes: Vec<Change> = current
         .names_with(SAVED_PREFIX)
-        .map(|name| Change::Unset(name.into()))
+        .into_iter()
+        .map(Change::Unset)
         .collect();
     changes.extend(
         activate(session, region, current)

@@ -20,6 +20,7 @@ fn now(context: &Context, json: bool) -> Result<()> {
     let credentials = current.has_credentials();
     let expiration = current.expiration();
     let left = expiration
+        .as_deref()
         .and_then(clock::parse_rfc3339)
         .map(|at| at - clock::now());
     let kind = current.kind();
@@ -66,8 +67,8 @@ fn now(context: &Context, json: bool) -> Result<()> {
         "account   {}\nkind      {}\nidentity  {}\nregion    {}\nexpires   {status}\n",
         printable(account),
         kind.map_or("-", SessionKind::describe),
-        identity.map_or_else(dash, printable),
-        region.map_or_else(dash, printable),
+        identity.as_deref().map_or_else(dash, printable),
+        region.as_deref().map_or_else(dash, printable),
     ));
     Ok(())
 }
