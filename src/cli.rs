@@ -238,6 +238,9 @@ pub struct MfaDeviceSetup {
     /// Also write the QR code to this new .png or .svg file (it holds the device's secret)
     #[arg(long)]
     pub qr_file: Option<PathBuf>,
+    /// First delete a device of that name left unassigned by a setup that did not finish
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// Deactivate and delete the user's MFA device (with an MFA session, as AWS requires), and

@@ -24,6 +24,10 @@ pub enum ErrorKind {
     Cache,
     /// The user pressed ctrl-C or closed the prompt.
     Interrupted,
+    /// SIGHUP (the terminal closed) or SIGTERM while awsenv waited or worked; anything
+    /// half-made was undone. 128 + the signal's number, as a shell reports a job it ended.
+    Hangup,
+    Terminated,
     /// `doctor` found something to fix.
     Findings,
     /// `exec`: the command cannot be run (126) or does not exist (127), as in a shell.
@@ -44,6 +48,8 @@ impl ErrorKind {
             ErrorKind::Cache => 8,
             ErrorKind::Findings => 9,
             ErrorKind::Interrupted => 130,
+            ErrorKind::Hangup => 129,
+            ErrorKind::Terminated => 143,
             ErrorKind::CannotRun => 126,
             ErrorKind::NotFound => 127,
         }
@@ -63,7 +69,9 @@ Exit status:
   7    denied by AWS for another reason
   8    session cache unsafe or unwritable
   9    doctor found something to fix
+  129  the terminal closed (SIGHUP) at a prompt, in mfa_process or mfa-device setup
   130  interrupted (ctrl-C at a prompt)
+  143  stopped by SIGTERM at a prompt, in mfa_process or mfa-device setup
   exec passes on the command's own status (126/127 when it cannot be run).";
 
 #[derive(Debug)]

@@ -1,16 +1,19 @@
 //! Getting an MFA code: `--code` (or `AWSENV_MFA_CODE`), else the profile's `mfa_process`, else
 //! a prompt on /dev/tty, which works even inside `eval "$(awsenv switch x)"` where stdin and
-//! stdout are not the terminal. Ctrl-C at the prompt ends the command cleanly: nothing has been
-//! written yet, and the caller exits with the "interrupted" status.
+//! stdout are not the terminal. Ctrl-C, a closed terminal (SIGHUP) or SIGTERM at the prompt
+//! ends the command cleanly: nothing has been written yet, and the caller exits with the
+//! signal's status (130, 129, 143), as a shell reports a job it ended.
 
-use crate::error::{Result, fail};
+use crate::error::{Error, Result, fail};
 use crate::ui::printable;
 use nix::errno::Errno;
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
 
 /// An MFA code is six digits; spaces people type between groups are dropped.
 pub fn normalize(code: &str) -> Option<String> {
@@ -94,25 +97,33 @@ impl Terminal {
         let _ = self.tty.write_all(text.as_bytes());
     }
 
-    /// Asks for a 6-digit code, three times at most. Ctrl-C or end of input cancels.
+    /// Asks for a 6-digit code, three times at most. Ctrl-C, SIGHUP, SIGTERM or end of input
+    /// cancels.
     pub fn ask_code(&mut self, account: &str, question: &str) -> Result<String> {
-        let cancelled = || {
-            fail!(
-                Interrupted,
-                "{account}: cancelled at the MFA prompt; nothing was changed"
-            )
-        };
-        let _sigint = SigintGuard::install();
+        let _signals = SignalGuard::install();
         for _ in 0..3 {
             self.write(question);
-            match read_line(&self.tty) {
+            let line = read_line(&self.tty);
+            if let Some(signal) = caught() {
+                self.write("\n");
+                return Err(stopped(
+                    account,
+                    signal,
+                    "at the MFA prompt; nothing was changed",
+                ));
+            }
+            match line {
                 Ok(Some(line)) => match normalize(&line) {
                     Some(code) => return Ok(code),
                     None => self.write("An MFA code is the 6 digits your device shows.\n"),
                 },
-                Ok(None) | Err(Errno::EINTR) => {
+                Ok(None) => {
                     self.write("\n");
-                    return Err(cancelled());
+                    return Err(stopped(
+                        account,
+                        hangup_after_end_of_input().unwrap_or(Signal::SIGINT),
+                        "at the MFA prompt; nothing was changed",
+                    ));
                 }
                 Err(e) => return Err(fail!(Mfa, "{account}: cannot read the terminal: {e}")),
             }
@@ -121,13 +132,40 @@ impl Terminal {
     }
 }
 
-/// Reads one line; None at end of input. A SIGINT interrupts the read (no SA_RESTART).
+/// A terminal that closes reads as end of input a moment before the kernel sends its SIGHUP:
+/// waits that moment, so that a closed terminal is told apart from ctrl-D.
+fn hangup_after_end_of_input() -> Option<Signal> {
+    let deadline = Instant::now() + Duration::from_millis(200);
+    while caught().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    caught()
+}
+
+/// Reads one line; None at end of input or when a signal was caught (the caller asks
+/// `caught()`). Waits in short polls, so that a signal landing just before a read cannot leave
+/// it blocked.
 fn read_line(tty: &File) -> Result<Option<String>, Errno> {
     let mut line = Vec::new();
     let mut buf = [0u8; 64];
     loop {
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            return Err(Errno::EINTR);
+        if caught().is_some() {
+            return Ok(None);
+        }
+        let mut poll = [nix::libc::pollfd {
+            fd: tty.as_raw_fd(),
+            events: nix::libc::POLLIN,
+            revents: 0,
+        }];
+        // SAFETY: one valid pollfd, owned by this frame, for the length of the call.
+        let ready = unsafe { nix::libc::poll(poll.as_mut_ptr(), 1, 200) };
+        match ready {
+            0 => continue,
+            n if n < 0 => match Errno::last() {
+                Errno::EINTR => continue,
+                e => return Err(e),
+            },
+            _ => {}
         }
         match nix::unistd::read(tty, &mut buf) {
             Ok(0) if line.is_empty() => return Ok(None),
@@ -138,43 +176,82 @@ fn read_line(tty: &File) -> Result<Option<String>, Errno> {
                     break;
                 }
             }
-            Err(Errno::EINTR) if !INTERRUPTED.load(Ordering::SeqCst) => continue,
+            Err(Errno::EINTR) => continue,
+            // A terminal that hung up: its SIGHUP says so.
+            Err(Errno::EIO) if line.is_empty() => return Ok(None),
             Err(e) => return Err(e),
         }
     }
     Ok(Some(String::from_utf8_lossy(&line).into_owned()))
 }
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The first of SIGINT, SIGHUP, SIGTERM caught while a `SignalGuard` was held; 0 for none.
+/// Never reset: once caught, the command winds down and exits.
+static CAUGHT: AtomicI32 = AtomicI32::new(0);
 
-extern "C" fn on_sigint(_: nix::libc::c_int) {
-    INTERRUPTED.store(true, Ordering::SeqCst);
+extern "C" fn on_signal(signal: nix::libc::c_int) {
+    let _ = CAUGHT.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
 }
 
-/// Catches SIGINT while the prompt is up, and puts the previous handling back afterwards.
-struct SigintGuard {
-    previous: Option<SigAction>,
-}
-
-impl SigintGuard {
-    fn install() -> SigintGuard {
-        INTERRUPTED.store(false, Ordering::SeqCst);
-        let action = SigAction::new(
-            SigHandler::Handler(on_sigint),
-            SaFlags::empty(),
-            SigSet::empty(),
-        );
-        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-        let previous = unsafe { sigaction(Signal::SIGINT, &action) }.ok();
-        SigintGuard { previous }
+/// The signal that asked this command to stop, if one came while a guard was held.
+pub fn caught() -> Option<Signal> {
+    match CAUGHT.load(Ordering::SeqCst) {
+        0 => None,
+        n => Signal::try_from(n).ok(),
     }
 }
 
-impl Drop for SigintGuard {
+/// The error that ends a command stopped by `signal`, with the status a shell gives a job that
+/// signal ended: ctrl-C 130, a closed terminal (SIGHUP) 129, SIGTERM 143.
+pub fn stopped(account: &str, signal: Signal, during: &str) -> Error {
+    match signal {
+        Signal::SIGHUP => fail!(
+            Hangup,
+            "{account}: stopped by SIGHUP (the terminal closed) {during}"
+        ),
+        Signal::SIGTERM => fail!(Terminated, "{account}: stopped by SIGTERM {during}"),
+        _ => fail!(Interrupted, "{account}: cancelled {during}"),
+    }
+}
+
+/// While held, SIGINT, SIGHUP and SIGTERM are caught instead of ending the process, so that
+/// what was started can be finished or undone; `caught()` says whether one came. Interrupts
+/// blocking reads (no SA_RESTART). Guards nest; each puts back what it replaced.
+pub struct SignalGuard {
+    previous: Vec<(Signal, SigAction)>,
+}
+
+const STOPPING: [Signal; 3] = [Signal::SIGINT, Signal::SIGHUP, Signal::SIGTERM];
+
+impl SignalGuard {
+    pub fn install() -> SignalGuard {
+        let action = SigAction::new(
+            SigHandler::Handler(on_signal),
+            SaFlags::empty(),
+            SigSet::empty(),
+        );
+        let mut previous = Vec::new();
+        for signal in STOPPING {
+            // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+            let Ok(before) = (unsafe { sigaction(signal, &action) }) else {
+                continue;
+            };
+            // A signal ignored by whoever started awsenv (nohup, a background job) stays so.
+            if matches!(before.handler(), SigHandler::SigIgn) {
+                // SAFETY: puts back the disposition just replaced.
+                let _ = unsafe { sigaction(signal, &before) };
+            }
+            previous.push((signal, before));
+        }
+        SignalGuard { previous }
+    }
+}
+
+impl Drop for SignalGuard {
     fn drop(&mut self) {
-        if let Some(previous) = &self.previous {
+        for (signal, previous) in self.previous.iter().rev() {
             // SAFETY: restores the disposition that was in place before install().
-            let _ = unsafe { sigaction(Signal::SIGINT, previous) };
+            let _ = unsafe { sigaction(*signal, previous) };
         }
     }
 }

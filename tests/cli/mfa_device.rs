@@ -3,9 +3,17 @@
 //! nothing half-made when a step fails.
 
 use crate::support::{Home, User, moto, pty::Pty};
+use nix::fcntl::{FcntlArg, FdFlag, fcntl};
+use nix::pty::{OpenptyResult, openpty};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 /// Decodes a QR code given as rows of dark (true) modules.
 fn decode(rows: &[Vec<bool>]) -> String {
@@ -364,4 +372,266 @@ fn a_device_missing_from_the_profile_is_found_and_can_be_saved() {
         std::fs::read_to_string(home.config_file()).unwrap(),
         format!("{before}mfa_serial = {serial}\n")
     );
+}
+
+/// The awsenv process of this test's home (not its awsenv-aws helper): signals are sent to it
+/// alone, as `kill` would.
+fn awsenv_pid(home: &Home) -> Pid {
+    let exe = std::fs::canonicalize(crate::support::AWSENV).unwrap();
+    let env = format!("HOME={}", home.dir.display());
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let is_awsenv = std::fs::read_link(entry.path().join("exe")).is_ok_and(|e| e == exe);
+        let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        if is_awsenv && environ.split(|&b| b == 0).any(|v| v == env.as_bytes()) {
+            return Pid::from_raw(pid);
+        }
+    }
+    panic!("no awsenv process of {env}");
+}
+
+/// Holds moto's answer to the user's next `action` for `seconds` after it took effect.
+fn delay_next(user: &User, action: &str, seconds: u32) {
+    let body = format!(
+        r#"{{"action":"{action}","user":"{}","seconds":{seconds}}}"#,
+        user.name
+    );
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", moto().port)).unwrap();
+    write!(
+        stream,
+        "POST /_awsenv/delay HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
+        "{answer}"
+    );
+}
+
+/// Waits until moto has acted on `action` for the user (its answer may still be held back).
+fn wait_for_call(user: &User, action: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !moto()
+        .calls_by(&user.access_key_id)
+        .iter()
+        .any(|a| a == action)
+    {
+        assert!(Instant::now() < deadline, "no {action} call");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn signal_at_the_code_prompt_leaves_no_device_behind(signal: Signal, status: i32, says: &str) {
+    let home = Home::new();
+    let ivan = moto().user(false);
+    home.user_account("ivan", &ivan);
+    let (mut terminal, _) = start_setup(&home, &ivan, &["ivan"]);
+    kill(awsenv_pid(&home), signal).unwrap();
+    let out = home.output(terminal.output(), true).fails(status);
+    assert!(
+        out.stderr.contains(says) && out.stderr.contains("; the new device was removed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(devices_of(&ivan).is_empty());
+}
+
+#[test]
+fn sighup_during_setup_leaves_no_device_behind() {
+    signal_at_the_code_prompt_leaves_no_device_behind(
+        Signal::SIGHUP,
+        129,
+        "ivan: stopped by SIGHUP (the terminal closed) at the MFA prompt",
+    );
+}
+
+#[test]
+fn sigterm_during_setup_leaves_no_device_behind() {
+    signal_at_the_code_prompt_leaves_no_device_behind(
+        Signal::SIGTERM,
+        143,
+        "ivan: stopped by SIGTERM at the MFA prompt",
+    );
+}
+
+#[test]
+fn closing_the_terminal_during_setup_leaves_no_device_behind() {
+    // The pty helper keeps its terminal open to the end; this one is closed at the prompt,
+    // as a terminal window is: the kernel hangs up the terminal and sends SIGHUP.
+    let home = Home::new();
+    let judy = moto().user(false);
+    home.user_account("judy", &judy);
+    let OpenptyResult { master, slave } = openpty(None, None).unwrap();
+    // awsenv must not hold the terminal open itself: only this test does.
+    for fd in [&master, &slave] {
+        fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).unwrap();
+    }
+    let mut cmd = home.awsenv(&["mfa-device", "setup", "judy"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let slave_fd = slave.as_raw_fd();
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            nix::libc::setsid();
+            if nix::libc::ioctl(slave_fd, nix::libc::TIOCSCTTY as _, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut master = std::fs::File::from(master);
+    let mut screen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&screen).contains("First code from the app: ") {
+        let n = master
+            .read(&mut buf)
+            .expect("the terminal shows the prompt");
+        assert!(n > 0, "{}", String::from_utf8_lossy(&screen));
+        screen.extend_from_slice(&buf[..n]);
+    }
+    // Until awsenv opened /dev/tty, the test's own end of the terminal kept it open.
+    drop(slave);
+    drop(master);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let out = home
+        .output(child.wait_with_output().unwrap(), true)
+        .fails(129);
+    assert!(
+        out.stderr.contains("judy: stopped by SIGHUP")
+            && out.stderr.contains("; the new device was removed"),
+        "{}",
+        out.stderr
+    );
+    assert!(devices_of(&judy).is_empty());
+}
+
+#[test]
+fn ctrl_c_while_the_device_is_made_leaves_none_behind() {
+    // Ctrl-C reaches the whole foreground job: awsenv-aws dies before it can pass on the
+    // device IAM has just made.
+    let home = Home::new();
+    let kate = moto().user(false);
+    home.user_account("kate", &kate);
+    delay_next(&kate, "CreateVirtualMFADevice", 3);
+    let mut cmd = home.awsenv(&["mfa-device", "setup", "kate"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut terminal = Pty::spawn(cmd);
+    wait_for_call(&kate, "CreateVirtualMFADevice");
+    assert_eq!(devices_of(&kate).len(), 1, "IAM made the device");
+    terminal.send("\x03");
+    let out = home.output(terminal.output(), true).fails(130);
+    assert!(
+        out.stderr
+            .contains("kate: cancelled during setup; the new device was removed"),
+        "{}",
+        out.stderr
+    );
+    assert!(devices_of(&kate).is_empty());
+}
+
+/// Sends both codes, then `interrupt`s awsenv while IAM's answer to EnableMFADevice (which
+/// has taken effect) is held back.
+fn interrupted_while_enabling(interrupt: impl FnOnce(&Home, &mut Pty), status: i32, says: &str) {
+    let home = Home::new();
+    let liam = moto().user(false);
+    home.user_account("liam", &liam);
+    let config_before = std::fs::read(home.config_file()).unwrap();
+    let (mut terminal, seed) = start_setup(&home, &liam, &["liam"]);
+    delay_next(&liam, "EnableMFADevice", 3);
+    terminal.send(&format!("{}\n", moto().totp(&seed, 0)));
+    terminal.wait_for("Next code");
+    terminal.send(&format!("{}\n", moto().totp(&seed, 1)));
+    wait_for_call(&liam, "EnableMFADevice");
+    let serial = format!("arn:aws:iam::123456789012:mfa/{}", liam.name);
+    assert_eq!(devices_of(&liam), [(serial, Some(liam.name.clone()))]);
+    interrupt(&home, &mut terminal);
+    let out = home.output(terminal.output(), true).fails(status);
+    assert!(
+        out.stderr.contains(says) && out.stderr.contains("; the new device was removed"),
+        "{}",
+        out.stderr
+    );
+    assert!(devices_of(&liam).is_empty(), "deactivated and deleted");
+    assert_eq!(std::fs::read(home.config_file()).unwrap(), config_before);
+}
+
+#[test]
+fn sigterm_while_the_device_is_enabled_leaves_none_behind() {
+    // awsenv alone gets the signal: its helper brings the answer, and undo follows.
+    interrupted_while_enabling(
+        |home, _| kill(awsenv_pid(home), Signal::SIGTERM).unwrap(),
+        143,
+        "liam: stopped by SIGTERM during setup",
+    );
+}
+
+#[test]
+fn ctrl_c_while_the_device_is_enabled_leaves_none_behind() {
+    // The helper dies with awsenv's job: whether IAM enabled the device is unknown, and undo
+    // takes it down either way.
+    interrupted_while_enabling(
+        |_, terminal| terminal.send("\x03"),
+        130,
+        "liam: cancelled during setup",
+    );
+}
+
+#[test]
+fn a_device_left_unassigned_is_named_and_replaced() {
+    let home = Home::new();
+    let mona = moto().user(false);
+    home.user_account("mona", &mona);
+    // Killed outright (SIGKILL cannot be caught), setup leaves its device behind.
+    let (terminal, _) = start_setup(&home, &mona, &["mona"]);
+    drop(terminal);
+    let serial = format!("arn:aws:iam::123456789012:mfa/{}", mona.name);
+    assert_eq!(devices_of(&mona), [(serial.clone(), None)]);
+
+    let mut cmd = home.awsenv(&["mfa-device", "setup", "mona"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let out = home.output(Pty::spawn(cmd).output(), true).fails(3);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "awsenv: mona: MFA device {serial} is left unassigned by a setup that did not \
+             finish: run awsenv mfa-device setup mona --replace to delete it and start again\n"
+        )
+    );
+    let out = home.run(&["mfa-device", "remove", "mona"]).fails(3);
+    assert!(
+        out.stderr.contains(&format!(
+            "has no MFA device; {serial} is left unassigned by a setup that did not finish: \
+             run awsenv mfa-device setup mona --replace"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(devices_of(&mona), [(serial.clone(), None)]);
+
+    let (mut terminal, seed) = start_setup(&home, &mona, &["mona", "--replace"]);
+    terminal.send(&format!("{}\n", moto().totp(&seed, 0)));
+    terminal.wait_for("Next code (wait for it to change): ");
+    terminal.send(&format!("{}\n", moto().totp(&seed, 1)));
+    let out = home.output(terminal.output(), true).ok();
+    assert!(
+        out.stderr.contains(&format!(
+            "mona: deleted MFA device {serial}, left unassigned by an earlier setup"
+        )) && out
+            .stderr
+            .contains(&format!("mona: MFA device {serial} is on")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(devices_of(&mona), [(serial, Some(mona.name.clone()))]);
 }

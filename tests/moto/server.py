@@ -22,7 +22,10 @@ credentials and returns fixed ones, so nothing would be tested. The patches:
   behind them (the IAM user for GetSessionToken, the assumed role for AssumeRole).
 - Expiration is sent in whole seconds, as STS does, not moto's fractional form.
 - EnableMFADevice: moto accepts any codes, so a wrong TOTP implementation would pass.
-  (CreateVirtualMFADevice needs no patch: moto's seed is random Base32 of 40 bytes.)
+- DeleteVirtualMFADevice: moto deletes a device still enabled for a user; IAM refuses
+  (DeleteConflict) until it is deactivated, which is what undoing a set-up must do.
+  (CreateVirtualMFADevice needs no patch: moto's seed is random Base32 of 40 bytes; nor
+  does ListVirtualMFADevices: moto honours AssignmentStatus.)
 - Every STS and IAM call is logged, so tests can assert what awsenv asked AWS for.
 
 Test-control endpoints, JSON in and out, in the spirit of moto's /moto-api/:
@@ -37,6 +40,10 @@ Test-control endpoints, JSON in and out, in the spirit of moto's /moto-api/:
                                  `after` calls of that action by that user through, the next
                                  `times` answer AccessDenied (a step made to fail, for tests)
   GET  /_awsenv/keys?user=NAME   -> [access key id, ...]
+  POST /_awsenv/delay            {"action", "user", "seconds"} -> {}: the next call of that
+                                 action by that user takes effect (and is logged in /calls)
+                                 at once, but is answered `seconds` later: a window for a test
+                                 to interrupt awsenv while AWS has acted and it cannot know
 """
 
 import base64
@@ -479,11 +486,16 @@ def patch_sts(environ: dict, body: bytes, params: dict, auth: Authorization):
 
 
 def patch_iam(environ: dict, body: bytes, params: dict, auth: Authorization):
-    if params.get("Action") != "EnableMFADevice":
+    action = params.get("Action")
+    if action not in ("EnableMFADevice", "DeleteVirtualMFADevice"):
         return None
     account = get_account_id_from(auth.access_key_id)
     iam = iam_backends[account][get_partition(auth.region)]
     device = iam.virtual_mfa_devices.get(params.get("SerialNumber"))
+    if action == "DeleteVirtualMFADevice":
+        if device is not None and device.user is not None:
+            raise AwsError(409, "DeleteConflict", "MFA Device is still in use")
+        return None
     if device is None:
         return None  # not a virtual device: no seed to check against
     codes = (params.get("AuthenticationCode1"), params.get("AuthenticationCode2"))
@@ -598,6 +610,15 @@ def injected_failure(action: str, access_key_id: str) -> bool:
     return False
 
 
+# (action, user) -> seconds to hold the answer of the next such call.
+DELAYS: dict[tuple[str, str], float] = {}
+
+
+def delay_next(body: dict) -> dict:
+    DELAYS[(body["action"], body["user"])] = float(body["seconds"])
+    return {}
+
+
 def mfa_devices(_: dict) -> list:
     # Lets tests see devices that are not enabled for anyone, which IAM's ListMFADevices
     # never shows: a half-made set-up leaves exactly those behind.
@@ -621,6 +642,7 @@ CONTROL_ENDPOINTS = {
     ("GET", "/_awsenv/mfa-devices"): mfa_devices,
     ("POST", "/_awsenv/fail"): fail_next,
     ("GET", "/_awsenv/keys"): user_keys,
+    ("POST", "/_awsenv/delay"): delay_next,
 }
 
 
@@ -689,7 +711,12 @@ class PatchedMoto:
         except AwsError as error:
             response = error.response(namespace)
         app = response if response is not None else self.moto
-        return app(environ, logged_start_response)
+        delay = DELAYS.pop((action, user_of(auth.access_key_id)), 0) if DELAYS else 0
+        answer = app(environ, logged_start_response)
+        if delay:
+            # The app has acted (and logged the call); the answer leaves when we return.
+            time.sleep(delay)
+        return answer
 
 
 def main() -> None:
