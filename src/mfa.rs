@@ -1,19 +1,29 @@
 //! Getting an MFA code: `--code` (or `AWSENV_MFA_CODE`), else the profile's `mfa_process`, else
 //! a prompt on /dev/tty, which works even inside `eval "$(awsenv switch x)"` where stdin and
-//! stdout are not the terminal. Ctrl-C, a closed terminal (SIGHUP) or SIGTERM at the prompt
-//! ends the command cleanly: nothing has been written yet, and the caller exits with the
-//! signal's status (130, 129, 143), as a shell reports a job it ended.
+//! stdout are not the terminal. Ctrl-C, a closed terminal (SIGHUP) or SIGTERM at the prompt or
+//! while mfa_process runs ends the command cleanly: nothing has been written yet, and the
+//! caller exits with the signal's status (130, 129, 143), as a shell reports a job it ended.
 
+use crate::clock;
 use crate::error::{Error, Result, fail};
-use crate::ui::printable;
+use crate::ui::{printable, say};
 use nix::errno::Errno;
-use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+use nix::sys::signal::{
+    SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal, killpg, pthread_sigmask, sigaction,
+};
+use nix::unistd::{Pid, getpgrp, tcgetpgrp, tcsetpgrp};
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
-use std::process::{Command, Stdio};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
+
+/// How long an `mfa_process` may take (a security key waiting for a touch) unless
+/// `AWSENV_MFA_PROCESS_TIMEOUT` says otherwise.
+const PROCESS_TIMEOUT: u32 = 60;
 
 /// An MFA code is six digits; spaces people type between groups are dropped.
 pub fn normalize(code: &str) -> Option<String> {
@@ -39,26 +49,197 @@ pub fn code(
     prompt(account, serial)
 }
 
+/// `AWSENV_MFA_PROCESS_TIMEOUT`, in seconds.
+fn process_timeout() -> Result<u32> {
+    match std::env::var("AWSENV_MFA_PROCESS_TIMEOUT") {
+        Ok(v) if !v.is_empty() => Ok(clock::parse_duration(&v)
+            .map_err(|e| fail!(Config, "AWSENV_MFA_PROCESS_TIMEOUT: {e}"))?
+            .max(1)),
+        _ => Ok(PROCESS_TIMEOUT),
+    }
+}
+
+/// Runs `mfa_process` in its own process group, so that on timeout or a signal the shell and
+/// whatever it started go together. It writes to the terminal when there is one: under
+/// credential_process the AWS CLI captures awsenv's stderr, and a PIN prompt or "touch your
+/// key" must still reach the person.
 fn from_process(account: &str, command: &str) -> Result<String> {
-    let out = Command::new("/bin/sh")
+    let limit = process_timeout()?;
+    let mut terminal = Terminal::open();
+    let running = format!("{account}: running mfa_process (touch your security key if it blinks)");
+    let stderr = match &mut terminal {
+        Some(terminal) => {
+            terminal.write(&format!("awsenv: {}\n", printable(&running)));
+            terminal
+                .tty
+                .try_clone()
+                .map_or(Stdio::inherit(), Stdio::from)
+        }
+        None => {
+            say(&running);
+            Stdio::inherit()
+        }
+    };
+    let _signals = SignalGuard::install();
+    let mut child = Command::new("/bin/sh")
         .args(["-c", command])
         .stdin(Stdio::inherit())
-        .stderr(Stdio::inherit())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .process_group(0)
+        .spawn()
         .map_err(|e| fail!(Mfa, "{account}: cannot run mfa_process: {e}"))?;
-    if !out.status.success() {
-        return Err(fail!(
-            Mfa,
-            "{account}: mfa_process failed ({}): fix it in the profile or pass --code",
-            out.status
+    let group = Pid::from_raw(child.id() as i32);
+    let foreground = terminal
+        .as_ref()
+        .and_then(|t| Foreground::give(&t.tty, group));
+    let (sender, stdout) = mpsc::channel();
+    if let Some(mut pipe) = child.stdout.take() {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let _ = pipe.read_to_end(&mut out);
+            let _ = sender.send(out);
+        });
+    }
+    let ended = wait(
+        &mut child,
+        &stdout,
+        Instant::now() + Duration::from_secs(limit.into()),
+    );
+    if !matches!(ended, Ok(Ended::Exited(..))) {
+        stop(&mut child, group);
+    }
+    drop(foreground);
+    let (status, out) = match ended {
+        Ok(Ended::Exited(status, out)) => (status, out),
+        Ok(Ended::Caught(signal)) => {
+            return Err(stopped(
+                account,
+                signal,
+                "while mfa_process ran; nothing was changed",
+            ));
+        }
+        Ok(Ended::TimedOut) => {
+            return Err(fail!(
+                Mfa,
+                "{account}: mfa_process did not finish within {} and was stopped: fix it in the \
+                 profile, pass --code, or set AWSENV_MFA_PROCESS_TIMEOUT to wait longer",
+                clock::human(limit.into())
+            ));
+        }
+        Err(e) => return Err(fail!(Mfa, "{account}: cannot wait for mfa_process: {e}")),
+    };
+    // The process had the terminal: ctrl-C reached it rather than awsenv.
+    if status.signal() == Some(Signal::SIGINT as i32) || status.code() == Some(130) {
+        return Err(stopped(
+            account,
+            Signal::SIGINT,
+            "while mfa_process ran; nothing was changed",
         ));
     }
-    normalize(&String::from_utf8_lossy(&out.stdout)).ok_or_else(|| {
+    if !status.success() {
+        return Err(fail!(
+            Mfa,
+            "{account}: mfa_process failed ({status}): fix it in the profile or pass --code"
+        ));
+    }
+    normalize(&String::from_utf8_lossy(&out)).ok_or_else(|| {
         fail!(
             Mfa,
             "{account}: mfa_process printed no 6-digit code: fix it in the profile or pass --code"
         )
     })
+}
+
+enum Ended {
+    Exited(ExitStatus, Vec<u8>),
+    Caught(Signal),
+    TimedOut,
+}
+
+/// Waits for the process and for the end of its output (which something it started may hold
+/// open), until the deadline or a signal.
+fn wait(
+    child: &mut Child,
+    stdout: &Receiver<Vec<u8>>,
+    deadline: Instant,
+) -> std::io::Result<Ended> {
+    let tick = Duration::from_millis(10);
+    let status = loop {
+        if let Some(signal) = caught() {
+            return Ok(Ended::Caught(signal));
+        }
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            return Ok(Ended::TimedOut);
+        }
+        std::thread::sleep(tick);
+    };
+    loop {
+        if let Some(signal) = caught() {
+            return Ok(Ended::Caught(signal));
+        }
+        if Instant::now() >= deadline {
+            return Ok(Ended::TimedOut);
+        }
+        match stdout.recv_timeout(tick) {
+            Ok(out) => return Ok(Ended::Exited(status, out)),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return Ok(Ended::Exited(status, Vec::new())),
+        }
+    }
+}
+
+/// Ends the process group: SIGTERM lets a script clean up, SIGKILL follows for anything that
+/// ignores it (or is stopped). The group's id stays ours until its last member is gone.
+fn stop(child: &mut Child, group: Pid) {
+    let _ = killpg(group, Signal::SIGTERM);
+    let grace = Instant::now() + Duration::from_millis(500);
+    while matches!(child.try_wait(), Ok(None)) && Instant::now() < grace {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = killpg(group, Signal::SIGKILL);
+    let _ = child.wait();
+}
+
+/// The terminal's foreground handed to mfa_process, as a shell hands it to a job: its PIN
+/// prompt can read the keyboard (a background read would stop it) and ctrl-C reaches it.
+/// Given back on drop.
+struct Foreground {
+    tty: File,
+    ours: Pid,
+}
+
+impl Foreground {
+    /// None when awsenv itself is not in the foreground (run in the background, or no job
+    /// control): then the terminal is not awsenv's to give.
+    fn give(tty: &File, group: Pid) -> Option<Foreground> {
+        let ours = getpgrp();
+        if tcgetpgrp(tty).ok()? != ours {
+            return None;
+        }
+        let tty = tty.try_clone().ok()?;
+        tcsetpgrp(&tty, group).ok()?;
+        // A process that read the terminal before it was given is stopped (SIGTTIN): wake it,
+        // as `fg` does. Its read starts again, now in the foreground.
+        let _ = killpg(group, Signal::SIGCONT);
+        Some(Foreground { tty, ours })
+    }
+}
+
+impl Drop for Foreground {
+    fn drop(&mut self) {
+        // From the background, taking the terminal back would stop awsenv with SIGTTOU,
+        // unless that signal is blocked.
+        let mut ttou = SigSet::empty();
+        ttou.add(Signal::SIGTTOU);
+        let mut previous = SigSet::empty();
+        let _ = pthread_sigmask(SigmaskHow::SIG_BLOCK, Some(&ttou), Some(&mut previous));
+        let _ = tcsetpgrp(&self.tty, self.ours);
+        let _ = pthread_sigmask(SigmaskHow::SIG_SETMASK, Some(&previous), None);
+    }
 }
 
 fn prompt(account: &str, serial: &str) -> Result<String> {

@@ -308,3 +308,181 @@ fn mfa_needs_an_account_with_a_device() {
     let out = home.run(&["mfa"]).fails(CONFIG);
     assert!(one_line(&out).contains("no account is selected in this shell"));
 }
+
+/// The processes whose command line holds `token`, with that command line.
+fn processes_with(token: &str) -> Vec<(i32, String)> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse() else {
+            continue;
+        };
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            if cmdline.contains(token) {
+                found.push((pid, cmdline));
+            }
+        }
+    }
+    found
+}
+
+/// Waits (a little: a killed process takes a moment to go) until none holds `token`.
+fn assert_none_left(token: &str) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !processes_with(token).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "left running: {:?}",
+            processes_with(token)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// alice, whose codes come from `mfa_process`.
+fn mfa_process_account(home: &Home, process: &str) -> crate::support::User {
+    let alice = moto().user(true);
+    mfa_process_account_of(home, &alice, process);
+    alice
+}
+
+fn mfa_process_account_of(home: &Home, alice: &crate::support::User, process: &str) {
+    home.profile(
+        "alice",
+        &[
+            ("mfa_serial", alice.mfa_serial.as_deref().unwrap()),
+            ("mfa_process", process),
+        ],
+    )
+    .keys("alice", alice);
+}
+
+#[test]
+fn a_hanging_mfa_process_is_stopped() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use std::os::unix::process::CommandExt;
+    let home = Home::new();
+    // A sleep of its own, to find it again among the processes of parallel tests.
+    let sleep = format!("100.{}1", std::process::id());
+    let alice = mfa_process_account(&home, &format!("sleep {sleep}"));
+    let mut cmd = home.awsenv(&["switch", "alice"]);
+    cmd.env("AWSENV_MFA_PROCESS_TIMEOUT", "1s")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // No controlling terminal, whatever the test runner has: everything goes to stderr.
+    // SAFETY: setsid is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::libc::setsid();
+            Ok(())
+        });
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn().unwrap();
+    while child.try_wait().unwrap().is_none() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let took = start.elapsed();
+    if took >= Duration::from_secs(20) {
+        // Left running, the sleep would hold the pipes, and the test, for 100 s.
+        for (pid, _) in processes_with(&sleep) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+    }
+    let out = home.output(child.wait_with_output().unwrap(), true);
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+    let out = out.fails(MFA);
+    assert_eq!(out.stdout, "");
+    assert_eq!(
+        out.stderr,
+        "awsenv: alice: running mfa_process (touch your security key if it blinks)\n\
+         awsenv: alice: mfa_process did not finish within 1s and was stopped: fix it in the \
+         profile, pass --code, or set AWSENV_MFA_PROCESS_TIMEOUT to wait longer\n"
+    );
+    assert_none_left(&sleep);
+    assert!(!home.cache_file("alice").exists());
+    assert!(
+        !moto()
+            .calls_by(&alice.access_key_id)
+            .contains(&"GetSessionToken".to_owned())
+    );
+}
+
+#[test]
+fn mfa_process_speaks_to_the_terminal_even_when_stderr_is_captured() {
+    // As under credential_process: stdout and stderr go to the AWS CLI, not the person.
+    let home = Home::new();
+    let alice = moto().user(true);
+    let code = moto().code(&alice);
+    let process = format!("echo 'touch-the-key-now' >&2; printf '{code}\\n'");
+    mfa_process_account_of(&home, &alice, &process);
+    let mut cmd = home.awsenv(&["export", "alice", "--format", "json"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut terminal = Pty::spawn(cmd);
+    terminal.expect("awsenv: alice: running mfa_process (touch your security key if it blinks)");
+    terminal.expect("touch-the-key-now");
+    let out = home.output(terminal.output(), false).ok();
+    assert!(
+        !out.stderr.contains("touch-the-key-now") && !out.stderr.contains("running"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(home.read_cache("alice")["kind"], "mfa");
+}
+
+#[test]
+fn ctrl_c_while_mfa_process_runs_cancels() {
+    let home = Home::new();
+    let sleep = format!("100.{}2", std::process::id());
+    let alice = mfa_process_account(&home, &format!("sleep {sleep}"));
+    let mut cmd = home.awsenv(&["switch", "alice"]);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut terminal = Pty::spawn(cmd);
+    terminal.expect("running mfa_process");
+    // The sleep itself: a ctrl-C that reaches sh as it starts up can go unheeded.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !processes_with(&sleep)
+        .iter()
+        .any(|(_, cmdline)| cmdline.starts_with("sleep "))
+    {
+        assert!(Instant::now() < deadline, "mfa_process never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    terminal.send("\x03");
+    let out = home.output(terminal.output(), true).fails(INTERRUPTED);
+    assert_eq!(
+        one_line(&out),
+        "awsenv: alice: cancelled while mfa_process ran; nothing was changed"
+    );
+    assert_none_left(&sleep);
+    assert!(!home.cache_file("alice").exists());
+    assert!(
+        !moto()
+            .calls_by(&alice.access_key_id)
+            .contains(&"GetSessionToken".to_owned())
+    );
+}
+
+#[test]
+fn mfa_process_can_ask_on_the_terminal() {
+    // A PIN prompt: the process gets the terminal's keyboard, as a shell's job would (from
+    // the background, its read would stop it until the timeout).
+    let home = Home::new();
+    let alice = moto().user(true);
+    let code = moto().code(&alice);
+    let process = format!(
+        "printf 'PIN: ' >&2; read -r pin </dev/tty; [ \"$pin\" = 1234 ] && printf '{code}\\n'"
+    );
+    mfa_process_account_of(&home, &alice, &process);
+    let mut cmd = home.awsenv(&["switch", "alice"]);
+    cmd.env("AWSENV_MFA_PROCESS_TIMEOUT", "10s")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut terminal = Pty::spawn(cmd);
+    terminal.wait_for("PIN: ");
+    terminal.send("1234\n");
+    home.output(terminal.output(), false).ok();
+    assert_eq!(home.read_cache("alice")["kind"], "mfa");
+}
