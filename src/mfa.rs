@@ -21,50 +21,36 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-/// How long an `mfa_process` may take (a security key waiting for a touch) unless
-/// `AWSENV_MFA_PROCESS_TIMEOUT` says otherwise.
-const PROCESS_TIMEOUT: u32 = 60;
-
 /// An MFA code is six digits; spaces people type between groups are dropped.
 pub fn normalize(code: &str) -> Option<String> {
     let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     (digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
 }
 
+/// The code: `given`, else from `process` (a command, and how long it may take), else asked.
 pub fn code(
     account: &str,
     serial: &str,
     given: Option<&str>,
-    process: Option<&str>,
+    process: Option<(&str, u32)>,
 ) -> Result<String> {
     if let Some(given) = given {
         crate::debug!("MFA code from --code or AWSENV_MFA_CODE");
         return normalize(given)
             .ok_or_else(|| fail!(Mfa, "the MFA code given for {account} is not 6 digits"));
     }
-    if let Some(command) = process {
+    if let Some((command, limit)) = process {
         crate::debug!("MFA code from mfa_process");
-        return from_process(account, command);
+        return from_process(account, command, limit);
     }
     prompt(account, serial)
-}
-
-/// `AWSENV_MFA_PROCESS_TIMEOUT`, in seconds.
-fn process_timeout() -> Result<u32> {
-    match std::env::var("AWSENV_MFA_PROCESS_TIMEOUT") {
-        Ok(v) if !v.is_empty() => Ok(clock::parse_duration(&v)
-            .map_err(|e| fail!(Config, "AWSENV_MFA_PROCESS_TIMEOUT: {e}"))?
-            .max(1)),
-        _ => Ok(PROCESS_TIMEOUT),
-    }
 }
 
 /// Runs `mfa_process` in its own process group, so that on timeout or a signal the shell and
 /// whatever it started go together. It writes to the terminal when there is one: under
 /// credential_process the AWS CLI captures awsenv's stderr, and a PIN prompt or "touch your
 /// key" must still reach the person.
-fn from_process(account: &str, command: &str) -> Result<String> {
-    let limit = process_timeout()?;
+fn from_process(account: &str, command: &str, limit: u32) -> Result<String> {
     let mut terminal = Terminal::open();
     let running = format!("{account}: running mfa_process (touch your security key if it blinks)");
     let stderr = match &mut terminal {

@@ -15,6 +15,9 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_MARGIN: i64 = 300;
 /// How long to wait for AWS per attempt, unless `AWSENV_TIMEOUT` says.
 const DEFAULT_TIMEOUT: u64 = 10;
+/// How long an `mfa_process` may take (a security key waiting for a touch), unless
+/// `AWSENV_MFA_PROCESS_TIMEOUT` says.
+const DEFAULT_MFA_PROCESS_TIMEOUT: u32 = 60;
 const FEDERATION: &str = "https://signin.aws.amazon.com/federation";
 
 #[derive(Debug, Clone)]
@@ -31,6 +34,8 @@ pub struct Settings {
     margin: std::result::Result<i64, String>,
     /// `AWSENV_TIMEOUT`, likewise.
     timeout: std::result::Result<u64, String>,
+    /// `AWSENV_MFA_PROCESS_TIMEOUT`, likewise.
+    mfa_process_timeout: std::result::Result<u32, String>,
     /// `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`, unless
     /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`.
     pub sts_endpoint: Option<String>,
@@ -98,6 +103,8 @@ impl Settings {
             margin: span("AWSENV_EXPIRY_MARGIN").map(|m| m.map_or(DEFAULT_MARGIN, i64::from)),
             timeout: span("AWSENV_TIMEOUT")
                 .map(|t| t.map_or(DEFAULT_TIMEOUT, |t| u64::from(t.max(1)))),
+            mfa_process_timeout: span("AWSENV_MFA_PROCESS_TIMEOUT")
+                .map(|t| t.map_or(DEFAULT_MFA_PROCESS_TIMEOUT, |t| t.max(1))),
             sts_endpoint: endpoint("AWS_ENDPOINT_URL_STS"),
             iam_endpoint: endpoint("AWS_ENDPOINT_URL_IAM"),
             colors: if var("NO_COLOR").is_some() {
@@ -130,6 +137,13 @@ impl Settings {
     /// (the next command says what is wrong with it).
     pub fn margin_or_default(&self) -> i64 {
         self.margin.clone().unwrap_or(DEFAULT_MARGIN)
+    }
+
+    /// Seconds an `mfa_process` may take.
+    pub fn mfa_process_timeout(&self) -> Result<u32> {
+        self.mfa_process_timeout
+            .clone()
+            .map_err(|e| fail!(Config, "{e}"))
     }
 
     /// Seconds to wait for AWS per attempt.

@@ -235,7 +235,10 @@ impl Broker<'_> {
 
     /// The code for `serial`, from wherever the options and the profile say.
     fn code(&self, account: &Account, serial: &str) -> Result<Mfa> {
-        let process = account.mfa_process.as_deref();
+        let process = match account.mfa_process.as_deref() {
+            Some(command) => Some((command, self.settings.mfa_process_timeout()?)),
+            None => None,
+        };
         Ok(Mfa {
             serial: serial.to_owned(),
             code: mfa::code(&account.name, serial, self.options.code, process)?,
