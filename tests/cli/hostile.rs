@@ -120,6 +120,17 @@ fn output_stays_small_whatever_the_names() {
     assert!(listed.lines().all(|l| l.chars().count() < 100), "{listed}");
 }
 
+/// Nothing but lock files in the cache directory: no session, no temporary file.
+fn assert_only_locks_left(home: &Home) {
+    let left: Vec<_> = std::fs::read_dir(home.cache_dir())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| !n.to_string_lossy().ends_with(".lock"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 /// A temporary file as a writer that was killed mid-write leaves it: a whole session.
 fn plant_temporary(home: &Home, account: &str, pid: u32) -> std::path::PathBuf {
     std::fs::create_dir_all(home.cache_dir()).unwrap();
@@ -164,13 +175,7 @@ fn temporaries_of_dead_writers_are_deleted_by_the_next_write_and_by_logout() {
     alive.wait().unwrap();
     home.run(&["logout", "carol"]).ok();
     assert!(!carols_live.exists());
-    let left: Vec<_> = std::fs::read_dir(home.cache_dir())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .filter(|n| !n.to_string_lossy().ends_with(".lock"))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
+    assert_only_locks_left(&home);
 }
 
 #[test]
@@ -228,13 +233,7 @@ fn a_cache_without_room_costs_no_code() {
         out.stderr
     );
     assert!(moto().calls_by(&alice.access_key_id).is_empty());
-    let left: Vec<_> = std::fs::read_dir(home.cache_dir())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .filter(|n| !n.to_string_lossy().ends_with(".lock"))
-        .collect();
-    assert!(left.is_empty(), "{left:?}");
+    assert_only_locks_left(&home);
 }
 
 #[test]
