@@ -44,6 +44,10 @@ Test-control endpoints, JSON in and out, in the spirit of moto's /moto-api/:
                                  action by that user takes effect (and is logged in /calls)
                                  at once, but is answered `seconds` later: a window for a test
                                  to interrupt awsenv while AWS has acted and it cannot know
+  POST /_awsenv/lifetimes        {"user", "role"?, "session"?} -> {}: caps, in seconds, the
+                                 AssumeRole and GetSessionToken sessions issued to that user's
+                                 key or to sessions made from it (AWS's 15-minute minimum would
+                                 leave renewal untestable); the credentials still expire for real
 """
 
 import base64
@@ -354,6 +358,7 @@ def get_session_token(caller: Principal, params: dict, auth: Authorization):
     if caller.token:
         raise access_denied("Cannot call GetSessionToken with session credentials")
     duration = duration_seconds(params, default=43200, maximum=129600)
+    duration = capped(caller, "session", duration)
     mfa = valid_mfa_code_given(caller, params)
     key, secret, token = issue_credentials(caller.account, auth.region)
     session = Principal(
@@ -436,6 +441,7 @@ def assume_role(caller: Principal, params: dict, auth: Authorization):
             "for this role."
         )
 
+    duration = capped(caller, "role", duration)
     assumed = sts_backends[role.account_id][get_partition(auth.region)].assume_role(
         region_name=auth.region,
         role_session_name=session_name,
@@ -619,6 +625,25 @@ def delay_next(body: dict) -> dict:
     return {}
 
 
+# user name -> {"role": seconds, "session": seconds}, per user: tests run in parallel against
+# this one server, and most of them want AWS's own durations.
+LIFETIMES: dict[str, dict[str, int]] = {}
+
+
+def set_lifetimes(body: dict) -> dict:
+    LIFETIMES[body["user"]] = {
+        kind: int(body[kind]) for kind in ("role", "session") if body.get(kind) is not None
+    }
+    return {}
+
+
+def capped(caller: Principal, kind: str, duration: int) -> int:
+    """`duration`, shortened to what a test set for the user behind `caller`."""
+    user = caller.user.name if caller.user else None
+    cap = LIFETIMES.get(user, {}).get(kind)
+    return min(duration, cap) if cap else duration
+
+
 def mfa_devices(_: dict) -> list:
     # Lets tests see devices that are not enabled for anyone, which IAM's ListMFADevices
     # never shows: a half-made set-up leaves exactly those behind.
@@ -643,6 +668,7 @@ CONTROL_ENDPOINTS = {
     ("POST", "/_awsenv/fail"): fail_next,
     ("GET", "/_awsenv/keys"): user_keys,
     ("POST", "/_awsenv/delay"): delay_next,
+    ("POST", "/_awsenv/lifetimes"): set_lifetimes,
 }
 
 
