@@ -99,6 +99,10 @@ pub struct Subshell {
     pub account: String,
     #[command(flatten)]
     pub session: SessionArgs,
+    /// Give the shell a credential endpoint on 127.0.0.1 that renews the session, instead
+    /// of keys that end with it: for commands that outlive a session
+    #[arg(long)]
+    pub server: bool,
 }
 
 /// Run a command with an account's session in its environment; exits with its status
@@ -108,6 +112,10 @@ pub struct Exec {
     pub account: String,
     #[command(flatten)]
     pub session: SessionArgs,
+    /// Give the command a credential endpoint on 127.0.0.1 that renews the session, instead
+    /// of keys that end with it: for commands that outlive a session
+    #[arg(long)]
+    pub server: bool,
     /// The command and its arguments (after `--`)
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     pub command: Vec<OsString>,

@@ -15,6 +15,7 @@ mod profile;
 mod qr;
 pub mod secret;
 mod segment;
+mod server;
 mod session;
 mod settings;
 mod shell;

@@ -1,21 +1,28 @@
 //! `awsenv exec ACCOUNT -- CMD ARGS...`: runs one command with the session in its environment,
 //! no shell integration needed. awsenv becomes the command (exec), so signals and the exit
-//! status are the command's own.
+//! status are the command's own. With `--server` awsenv stays its parent instead, serving the
+//! session from a credential endpoint that renews it (see `server`).
 
 use super::{Context, Run};
 use crate::cli;
-use crate::error::{Result, fail};
+use crate::error::{Error, Result, fail};
 use crate::profile::Profiles;
+use crate::server;
 use crate::session::obtain;
 use crate::ui::say;
 use crate::vars;
+use std::ffi::OsStr;
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 impl Run for cli::Exec {
     fn run(self, context: &Context) -> Result<()> {
         let settings = &context.settings;
-        let account = Profiles::load(settings.files.clone())?.account(&self.account)?;
+        let profiles = Profiles::load(settings.files.clone())?;
+        let account = profiles.account(&self.account)?;
+        if self.server {
+            server::check_default_profile(&profiles, &account)?;
+        }
         let got = obtain::session(settings, &account, &self.session.options(false))?;
         if !got.cached {
             say(&got.describe());
@@ -23,15 +30,31 @@ impl Run for cli::Exec {
         let (program, rest) = self.command.split_first().expect("clap requires a command");
         let mut child = Command::new(program);
         child.args(rest);
+        if self.server {
+            let duration = self.session.duration;
+            return server::run(
+                settings,
+                &context.current,
+                &account,
+                duration,
+                got.session,
+                child,
+                |e| cannot_run(program, e),
+            );
+        }
         let region = account.region.as_deref();
         for change in vars::for_command(&got.session, region, &context.current) {
             change.apply_to(&mut child);
         }
-        let error = child.exec();
-        let program = program.to_string_lossy();
-        Err(match error.kind() {
-            std::io::ErrorKind::NotFound => fail!(NotFound, "{program}: command not found"),
-            _ => fail!(CannotRun, "{program}: cannot run it: {error}"),
-        })
+        Err(cannot_run(program, child.exec()))
+    }
+}
+
+/// 127 for a command that does not exist, 126 for one that cannot run, as in a shell.
+fn cannot_run(program: &OsStr, error: std::io::Error) -> Error {
+    let program = program.to_string_lossy();
+    match error.kind() {
+        std::io::ErrorKind::NotFound => fail!(NotFound, "{program}: command not found"),
+        _ => fail!(CannotRun, "{program}: cannot run it: {error}"),
     }
 }

@@ -1,12 +1,14 @@
 //! `awsenv shell ACCOUNT`: a sub-shell of the user's shell with the session and the prompt
 //! segment, even without `awsenv init` in the rc file (aws-session's `shell`). The user's own
 //! rc file runs first, then the integration (sourcing it twice is harmless). awsenv becomes
-//! the shell (exec): leaving it leaves the parent shell as it was.
+//! the shell (exec): leaving it leaves the parent shell as it was. With `--server` awsenv stays
+//! its parent instead, serving the session from a credential endpoint (see `server`).
 
 use super::{Context, Run};
 use crate::cli;
 use crate::error::{Result, fail};
 use crate::profile::Profiles;
+use crate::server;
 use crate::session::cache::Cache;
 use crate::session::obtain;
 use crate::shell::Shell;
@@ -27,7 +29,11 @@ impl Run for cli::Subshell {
 
 fn subshell(context: &Context, args: &cli::Subshell) -> Result<()> {
     let settings = &context.settings;
-    let account = Profiles::load(settings.files.clone())?.account(&args.account)?;
+    let profiles = Profiles::load(settings.files.clone())?;
+    let account = profiles.account(&args.account)?;
+    if args.server {
+        server::check_default_profile(&profiles, &account)?;
+    }
     let got = obtain::session(settings, &account, &args.session.options(false))?;
     let cache = Cache::new(settings);
     let program = settings
@@ -36,7 +42,7 @@ fn subshell(context: &Context, args: &cli::Subshell) -> Result<()> {
         .unwrap_or_else(|| "/bin/bash".into());
     let name = program.rsplit('/').next().unwrap_or(&program).to_owned();
     let mut shell = Command::new(&program);
-    // Kept alive until exec: bash reads its rc file from this pipe.
+    // Kept alive until the shell starts: bash reads its rc file from this pipe.
     let mut _rc_pipe: Option<OwnedFd> = None;
     match Shell::from_str(&name, true).ok() {
         Some(Shell::Bash) => {
@@ -67,13 +73,26 @@ fn subshell(context: &Context, args: &cli::Subshell) -> Result<()> {
         // Another shell gets the session without the prompt integration.
         None => {}
     }
+    say(&format!("{}; exit the shell to leave it", got.describe()));
+    let cannot_start = |error| fail!(CannotRun, "cannot start {program}: {error}");
+    if args.server {
+        let duration = args.session.duration;
+        let current = &context.current;
+        return server::run(
+            settings,
+            current,
+            &account,
+            duration,
+            got.session,
+            shell,
+            cannot_start,
+        );
+    }
     let region = account.region.as_deref();
     for change in vars::for_command(&got.session, region, &context.current) {
         change.apply_to(&mut shell);
     }
-    say(&format!("{}; exit the shell to leave it", got.describe()));
-    let error = shell.exec();
-    Err(fail!(CannotRun, "cannot start {program}: {error}"))
+    Err(cannot_start(shell.exec()))
 }
 
 /// A pipe holding `text`, whose read end the shell inherits (not close-on-exec).

@@ -54,6 +54,32 @@ impl Obtained {
 
 /// A session for `account`, fresh for at least the expiry margin, from `settings`' cache.
 pub fn session(settings: &Settings, account: &Account, options: &Options) -> Result<Obtained> {
+    obtain_with(settings, account, options, true)
+}
+
+/// `session` for the credential endpoint, while the command it serves runs: no person is
+/// waiting for it, so a session that needs an MFA code is an `Mfa` error instead of a prompt
+/// (a code given at the start was spent then), and only problems are said, not progress.
+pub fn session_unattended(
+    settings: &Settings,
+    account: &Account,
+    duration: Option<u32>,
+) -> Result<Obtained> {
+    let options = Options {
+        duration,
+        force: false,
+        code: None,
+        save: false,
+    };
+    obtain_with(settings, account, &options, false)
+}
+
+fn obtain_with(
+    settings: &Settings,
+    account: &Account,
+    options: &Options,
+    attended: bool,
+) -> Result<Obtained> {
     let duration = options.duration.or(account.duration);
     check_duration(account, duration)?;
     if options.force && account.mfa_serial.is_none() && matches!(account.source, Source::Role(_)) {
@@ -64,6 +90,7 @@ pub fn session(settings: &Settings, account: &Account, options: &Options) -> Res
         aws: Aws::new(settings),
         cache: Cache::new(settings),
         options,
+        attended,
         margin: settings.margin()?,
         reported: RefCell::new(Vec::new()),
     };
@@ -122,6 +149,8 @@ struct Broker<'a> {
     aws: Aws<'a>,
     cache: Cache,
     options: &'a Options<'a>,
+    /// Someone is at the terminal: an MFA code may be asked for, and progress is said.
+    attended: bool,
     margin: i64,
     /// Cache files already reported as unusable, so each is mentioned once.
     reported: RefCell<Vec<String>>,
@@ -235,6 +264,16 @@ impl Broker<'_> {
 
     /// The code for `serial`, from wherever the options and the profile say.
     fn code(&self, account: &Account, serial: &str) -> Result<Mfa> {
+        if !self.attended {
+            // Not even mfa_process: it may want a touch or a passphrase on the terminal,
+            // which belongs to the command now.
+            return Err(fail!(
+                Mfa,
+                "{0}: a new session needs an MFA code, which awsenv asks for only at a \
+                 terminal: run awsenv mfa {0}",
+                account.name
+            ));
+        }
         let process = match account.mfa_process.as_deref() {
             Some(command) => Some((command, self.settings.mfa_process_timeout()?)),
             None => None,
@@ -303,7 +342,7 @@ impl Broker<'_> {
             ),
             _ => {
                 let got = self.obtain(source, None, serial)?;
-                if !got.cached {
+                if !got.cached && self.attended {
                     say(&got.describe());
                 }
                 (got.session.credentials(), Signer::Session(source), None)
@@ -351,7 +390,9 @@ impl Broker<'_> {
             return Ok(None);
         };
         let (name, config) = (&account.name, &self.settings.files.config);
-        if self.options.save {
+        if !self.attended {
+            crate::debug!("{name}: found MFA device {serial}");
+        } else if self.options.save {
             edit::set_in_file(config, name, "mfa_serial", Some(&serial))?;
             say(&format!(
                 "{name}: found MFA device {serial}, saved as mfa_serial in {}",

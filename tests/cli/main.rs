@@ -14,4 +14,5 @@ mod import;
 mod login;
 mod mfa_device;
 mod rotate;
+mod server;
 mod sessions;
