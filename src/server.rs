@@ -759,7 +759,11 @@ mod tests {
         let changes = environment(&session, Some("eu-west-1"), &current);
         let mut env: std::collections::BTreeMap<String, String> = current
             .names_with("")
-            .map(|n| (n.to_owned(), current.get(n).unwrap().to_owned()))
+            .into_iter()
+            .map(|n| {
+                let value = current.get(&n).unwrap();
+                (n, value)
+            })
             .collect();
         for change in &changes {
             match change {
