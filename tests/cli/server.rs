@@ -4,7 +4,7 @@
 //! once expired, as AWS does.
 
 use crate::support::pty::Pty;
-use crate::support::{Home, User, moto};
+use crate::support::{Home, User, assert_no_secret, moto, register_secret};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -25,6 +25,15 @@ fn lifetimes(user: &User, role: Option<u32>, session: Option<u32>) {
     let mut status = String::new();
     BufReader::new(stream).read_line(&mut status).unwrap();
     assert!(status.contains(" 200 "), "lifetimes: {status}");
+}
+
+/// Fails if a terminal shows a secret: the session `account` has cached, or any seen before.
+fn no_secret_on(home: &Home, account: &str, screen: &str) {
+    let cached = home.read_cache(account);
+    for key in ["secret_access_key", "session_token"] {
+        register_secret(cached[key].as_str().unwrap());
+    }
+    assert_no_secret(screen, "the terminal");
 }
 
 /// Writes `text` into the home as `name`, for the command to run.
@@ -285,7 +294,8 @@ fn signals_reach_the_command_and_its_end_is_awsenvs() {
         (Signal::SIGHUP, 44),
     ] {
         let trap = format!(
-            "trap 'echo got {signal}; exit {status}' {}; echo ready; while :; do sleep 0.1; done",
+            "trap 'echo got {signal}; exit {status}' {}; echo ready; \
+             for i in $(seq 100); do sleep 0.1; done; echo not signalled",
             &signal.as_str()[3..]
         );
         let mut child = home
@@ -355,6 +365,7 @@ print(f"interrupts={count}.", flush=True)
     terminal.wait_for("interrupts=");
     assert_eq!(terminal.wait_for("."), "1.");
     assert_eq!(terminal.output().status.code(), Some(0));
+    no_secret_on(&home, "dev", &terminal.screen());
 }
 
 /// Asks the endpoint every second until it has failed three times; then shows what the AWS
@@ -376,12 +387,14 @@ while failures < 3 and time.time() < end:
     answers.append(answer)
     failures += answer[0] != 200
     time.sleep(1)
-cli = subprocess.run(["aws", "sts", "get-caller-identity"], capture_output=True, text=True)
+# Bounded, so that an awsenv that waits on something shows up as a failure, not a hang.
+cli = subprocess.run(["aws", "sts", "get-caller-identity"], capture_output=True, text=True,
+                     timeout=30)
 moto = os.environ["AWS_ENDPOINT_URL"]
 with urllib.request.urlopen(f"{moto}/_awsenv/totp?seed={os.environ['SEED']}&offset=0") as r:
     code = json.loads(r.read())["code"]
 subprocess.run(["awsenv", "mfa", "personal", "--code", code], stdout=subprocess.DEVNULL,
-               check=True)
+               check=True, timeout=30)
 time.sleep(2.5)
 print("mfa " + json.dumps({
     "answers": answers,
@@ -409,6 +422,7 @@ fn an_mfa_session_that_ends_is_an_error_said_once_and_never_a_prompt() {
     let out = home.output(terminal.output(), true).ok();
     let screen = terminal.screen();
     assert_eq!(screen.matches("MFA code for").count(), 1, "{screen}");
+    no_secret_on(&home, "personal", &screen);
 
     let probe = report(&out.stdout, "mfa ");
     let answers = probe["answers"].as_array().unwrap();
@@ -474,4 +488,5 @@ fn a_server_shell_keeps_the_endpoint_across_prompts() {
     }
     terminal.send("exit 5\n");
     assert_eq!(terminal.output().status.code(), Some(5));
+    no_secret_on(&home, "dev", &terminal.screen());
 }
