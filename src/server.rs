@@ -59,8 +59,12 @@ const DEFAULT_CREDENTIALS: [&str; 6] = [
 const PATH: &str = "/credentials";
 /// An SDK's request head is a few hundred bytes.
 const HEAD_LIMIT: usize = 8 * 1024;
-/// How long a client may take to send its request, and to take the answer.
+/// How long a client may take to take the answer.
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a client has to send its request head (an SDK sends it at once), and how long one
+/// read of it may wait.
+const HEAD_WAIT: Duration = Duration::from_secs(2);
+const HEAD_READ: Duration = Duration::from_millis(500);
 /// Connections served at once; more are closed unanswered. Only local processes can connect,
 /// but one of them could open thousands.
 const MAX_CONNECTIONS: usize = 64;
@@ -144,9 +148,12 @@ pub fn run(
     let pid = Pid::from_raw(child.id() as i32);
     let exited = Arc::new(Mutex::new(false));
     let forwarder = exited.clone();
-    thread::Builder::new()
-        .spawn(move || forward(signals, pid, &forwarder))
-        .map_err(|e| fail!(Failure, "cannot start a thread: {e}"))?;
+    if let Err(e) = thread::Builder::new().spawn(move || forward(signals, pid, &forwarder)) {
+        // The command must not run on with an endpoint that is about to go away.
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(fail!(Failure, "cannot start a thread: {e}"));
+    }
     // Waits without reaping, so that the forwarder never signals a process id the system
     // has given to another process.
     let exit = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT;
@@ -437,9 +444,12 @@ fn accept(listener: &TcpListener, token: &Secret, supply: &Arc<Supply>) {
 
 /// Answers one request on `stream`.
 fn serve(mut stream: TcpStream, token: &Secret, supply: &Arc<Supply>) {
-    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
+    // Any local user can connect before the token is checked: a client that sends its head
+    // slowly holds a connection slot for HEAD_WAIT (and one read) at most.
+    let _ = stream.set_read_timeout(Some(HEAD_READ));
     let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
-    let head = read_head(&mut stream, Instant::now() + IO_TIMEOUT).and_then(|h| parse_head(&h));
+    let head = read_head(&mut stream, Instant::now() + HEAD_WAIT).and_then(|h| parse_head(&h));
+    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
     let (status, body) = match head {
         Err(Bad::Gone) => return,
         Err(Bad::TooLarge) => refusal(431, "RequestTooLarge", "the request head is too large"),

@@ -35,6 +35,9 @@ const HOOK_EXPIRES: &str = "__awsenv_exp";
 const HOOK_NEXT: &str = "__awsenv_next";
 const HOOK_MARGIN: &str = "__awsenv_margin";
 const HOOK_FILE: &str = "__awsenv_file";
+/// The account's name as a prompt may show it (`ui::printable`), for the shells that build
+/// their segment themselves: one escaping function for every prompt.
+const HOOK_LABEL: &str = "__awsenv_label";
 /// The prompt segment, for shells that get it from the binary (fish has no clock builtin).
 pub const PROMPT: &str = "AWSENV_PROMPT";
 /// Inside the margin, or once expired, the hook looks again this often for a session another
@@ -135,8 +138,15 @@ pub fn expire() -> Vec<Change> {
         .collect()
 }
 
-/// The prompt hook's state for a session ending at `expires` (None: no credentials).
-pub fn hook_state(expires: Option<i64>, margin: i64, file: &Path, now: i64) -> Vec<Change> {
+/// The prompt hook's state for `account`'s session ending at `expires` (None: no
+/// credentials).
+pub fn hook_state(
+    account: &str,
+    expires: Option<i64>,
+    margin: i64,
+    file: &Path,
+    now: i64,
+) -> Vec<Change> {
     let local = |name: &str, value: String| Change::Local(name.into(), value);
     let mut changes = Vec::new();
     match expires {
@@ -149,6 +159,7 @@ pub fn hook_state(expires: Option<i64>, margin: i64, file: &Path, now: i64) -> V
     ));
     changes.push(local(HOOK_MARGIN, margin.to_string()));
     changes.push(local(HOOK_FILE, file.to_string_lossy().into_owned()));
+    changes.push(local(HOOK_LABEL, crate::ui::printable(account)));
     changes
 }
 
@@ -203,7 +214,7 @@ pub fn clear(current: &Current) -> Vec<Change> {
     if active {
         changes.extend(STATE.iter().map(|v| Change::Unset((*v).into())));
         changes.extend(
-            [HOOK_EXPIRES, HOOK_NEXT, HOOK_MARGIN, HOOK_FILE]
+            [HOOK_EXPIRES, HOOK_NEXT, HOOK_MARGIN, HOOK_FILE, HOOK_LABEL]
                 .iter()
                 .map(|v| Change::UnsetLocal((*v).into())),
         );

@@ -41,6 +41,7 @@ __awsenv_segment() {
         [[ -z ${AWSENV_COLORS-} && ${TERM:-dumb} == dumb ]]; then
         color=
     fi
-    # A control character in the name would reach the terminal: it shows as `?`.
-    __awsenv_paint "${AWSENV_ACCOUNT//[[:cntrl:]]/?} $span" "$color"
+    # The name as the binary escaped it (control and bidi characters shown as \u{..}); until
+    # the binary has run in this shell, with control characters shown as `?`.
+    __awsenv_paint "${__awsenv_label-${AWSENV_ACCOUNT//[[:cntrl:]]/?}} $span" "$color"
 }

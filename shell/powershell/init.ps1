@@ -11,7 +11,7 @@ $global:__awsenv_bin = (Get-Command -Name awsenv -CommandType Application -Error
     Select-Object -First 1).Source
 
 # Defined from the start, so that Set-StrictMode finds them on the first prompt.
-foreach ($name in '__awsenv_exp', '__awsenv_next', '__awsenv_margin', '__awsenv_file', 'AWSENV_PROMPT') {
+foreach ($name in '__awsenv_exp', '__awsenv_next', '__awsenv_margin', '__awsenv_file', '__awsenv_label', 'AWSENV_PROMPT') {
     if (-not (Test-Path "Variable:global:$name")) { Set-Variable -Scope Global -Name $name -Value $null }
 }
 
@@ -51,7 +51,9 @@ function global:__awsenv_hook {
 # AWSENV_PROMPT: "personal 42m", yellow from $__awsenv_soon seconds before the end, red inside
 # the margin: the count of shell/posix/segment.sh, with the thresholds `awsenv init` sets.
 function global:__awsenv_segment([long]$now) {
-    $name = $env:AWSENV_ACCOUNT -replace '\p{Cc}', '?'
+    # The name as the binary escaped it; until the binary has run, with controls and format
+    # characters (bidi overrides) shown as `?`.
+    $name = if ($global:__awsenv_label) { $global:__awsenv_label } else { $env:AWSENV_ACCOUNT -replace '[\p{Cc}\p{Cf}\u2028\u2029]', '?' }
     $left = [long]$global:__awsenv_exp - $now
     if (-not $env:AWS_ACCESS_KEY_ID -or $left -le 0) {
         $text = "$name expired"; $color = 31

@@ -112,7 +112,7 @@ pub fn transition(current: &Current, cached: Lookup, file: &Path, margin: i64, n
         }
         _ => (Vec::new(), ours_expire, None),
     };
-    changes.extend(vars::hook_state(expires, margin, file, now));
+    changes.extend(vars::hook_state(account, expires, margin, file, now));
     Step {
         changes,
         expires,

@@ -48,6 +48,7 @@ fn switch(
     say(&got.describe());
     let mut changes = vars::activate(&got.session, account.region.as_deref(), &context.current);
     changes.extend(vars::hook_state(
+        &account.name,
         Some(got.session.expires_at()),
         settings.margin()?,
         &Cache::new(settings).file(&account.name),

@@ -467,3 +467,35 @@ fn a_bracket_in_a_profile_name_is_read_as_the_aws_cli_reads_it() {
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&aws.stdout).trim(), "eu-west-1");
 }
+
+#[test]
+fn prompts_built_by_the_shell_show_names_as_the_binary_escapes_them() {
+    let home = Home::new();
+    let name = "prod\u{202e}ved";
+    home.profile(name, &[]).keys(name, &moto().user(false));
+    for (shell, argv) in [
+        ("bash", &["--norc", "--noprofile", "-c"][..]),
+        ("zsh", &["-f", "-c"][..]),
+    ] {
+        let script = format!(
+            "eval \"$(awsenv init {shell})\"; awsenv switch \"$1\"; __awsenv_hook; \
+             printf '%s' \"$AWSENV_PROMPT\""
+        );
+        let out = home
+            .command(shell)
+            .args(argv)
+            .arg(&script)
+            .args(["-", name])
+            .env("TERM", "dumb")
+            .output()
+            .unwrap();
+        let out = home.output(out, false);
+        assert!(
+            out.stdout.starts_with("prod\\u{202e}ved "),
+            "{shell}: {:?} {}",
+            out.stdout,
+            out.stderr
+        );
+        assert!(raw_free(&out.stdout), "{shell}: {:?}", out.stdout);
+    }
+}

@@ -162,6 +162,19 @@ def refused(host, family=socket.AF_INET):
     finally:
         s.close()
 
+def silent_client_held():
+    """Seconds the endpoint keeps a connection that never sends its request."""
+    import time
+    s = socket.create_connection(("127.0.0.1", port))
+    s.settimeout(10)
+    start = time.monotonic()
+    try:
+        s.recv(1)
+    except OSError:
+        pass
+    s.close()
+    return time.monotonic() - start
+
 status, credentials = get(token)
 secrets = [token, credentials["SecretAccessKey"], credentials["Token"]]
 argv = []
@@ -186,6 +199,7 @@ print("probe " + json.dumps({
     "no_token": get(None),
     "wrong_token": get(wrong),
     "short_token": get(token[:-1])[0],
+    "silent_client_held": silent_client_held(),
     "other_path": get(token, uri.replace("/credentials", "/other"))[0],
     "secret_in_argv": any(s in a for s in secrets for a in argv),
     "other_loopback_refused": refused("127.0.0.2"),
@@ -263,6 +277,9 @@ fn the_endpoint_serves_only_its_token_on_loopback_while_the_command_runs() {
     assert_eq!(probe["wrong_token"][0], 403, "{probe}");
     assert!(probe["wrong_token"][1]["message"].is_string(), "{probe}");
     assert_eq!(probe["short_token"], 403);
+    // Any local user may connect: one that sends nothing gives its slot back within seconds.
+    let held = probe["silent_client_held"].as_f64().unwrap();
+    assert!(held < 3.5, "a silent client held a slot for {held}s");
     assert_eq!(probe["other_path"], 404);
     assert_eq!(probe["secret_in_argv"], false);
     assert_eq!(
