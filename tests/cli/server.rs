@@ -98,18 +98,19 @@ fn a_long_command_outlives_many_role_sessions() {
     let home = Home::new();
     let user = moto().user(false);
     let role = moto().role(false, None, 3600);
-    lifetimes(&user, Some(40), None);
+    lifetimes(&user, Some(25), None);
     home.user_account("base", &user)
         .role_account("work", &role, "base");
     let boto3 = script(&home, "boto3_loop.py", BOTO3_LOOP);
     let cli = script(&home, "cli_loop.sh", CLI_LOOP);
-    // More than three 40 s sessions, each handed out until 15 s before its end.
-    let seconds = "135";
+    // More than three 25 s sessions, each renewed from 10 s before its end: long enough to
+    // prove it, short enough for the suite's budget.
+    let seconds = "80";
     let out = home
         .awsenv(&[
             "exec", "--server", "work", "--", "bash", &cli, &boto3, seconds,
         ])
-        .env("AWSENV_EXPIRY_MARGIN", "15")
+        .env("AWSENV_EXPIRY_MARGIN", "10")
         .current_dir(&home.dir)
         .output()
         .unwrap();
@@ -117,7 +118,7 @@ fn a_long_command_outlives_many_role_sessions() {
 
     let boto3 = report(&out.stdout, "boto3 ");
     assert_eq!(boto3["failed"], serde_json::json!([]), "{}", out.stdout);
-    assert!(boto3["ok"].as_u64().unwrap() >= 30, "{}", out.stdout);
+    assert!(boto3["ok"].as_u64().unwrap() >= 18, "{}", out.stdout);
     let arns = boto3["arns"].as_array().unwrap();
     assert!(arns.len() >= 4, "one role session per renewal: {arns:?}");
     assert!(
@@ -127,7 +128,7 @@ fn a_long_command_outlives_many_role_sessions() {
     );
     let cli = report(&out.stdout, "cli ");
     assert_eq!(cli["failed"], 0, "{}", out.stdout);
-    assert!(cli["ok"].as_u64().unwrap() >= 15, "{}", out.stdout);
+    assert!(cli["ok"].as_u64().unwrap() >= 9, "{}", out.stdout);
     // One renewal for both clients each time, not one per request.
     let assumed = assume_role_calls(&user);
     assert!((4..=8).contains(&assumed), "AssumeRole {assumed} times");
