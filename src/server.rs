@@ -99,7 +99,37 @@ pub fn check_default_profile(profiles: &Profiles, account: &Account) -> Result<(
 /// Runs `command` with a credential endpoint for `account` instead of static keys, starting
 /// from `session`, and exits with the command's status. Returns only if it cannot start.
 /// `not_started` says why the command could not be started.
-pub fn run(
+/// Starts `command` with `account`'s session, as `exec` and `shell` do: with `server`, behind
+/// the endpoint, awsenv staying its parent; otherwise with the keys in its environment,
+/// awsenv becoming the command (exec). Returns only when the command could not start.
+pub fn start(
+    settings: &Settings,
+    current: &Current,
+    account: &Account,
+    (session, duration): (Session, Option<u32>),
+    server: bool,
+    mut command: Command,
+    not_started: impl FnOnce(std::io::Error) -> Error,
+) -> Result<()> {
+    if server {
+        return run(
+            settings,
+            current,
+            account,
+            duration,
+            session,
+            command,
+            not_started,
+        );
+    }
+    let region = account.region.as_deref();
+    for change in vars::for_command(&session, region, current) {
+        change.apply_to(&mut command);
+    }
+    Err(not_started(command.exec()))
+}
+
+fn run(
     settings: &Settings,
     current: &Current,
     account: &Account,

@@ -10,9 +10,7 @@ use crate::profile::Profiles;
 use crate::server;
 use crate::session::obtain;
 use crate::ui::say;
-use crate::vars;
 use std::ffi::OsStr;
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 impl Run for cli::Exec {
@@ -30,23 +28,15 @@ impl Run for cli::Exec {
         let (program, rest) = self.command.split_first().expect("clap requires a command");
         let mut child = Command::new(program);
         child.args(rest);
-        if self.server {
-            let duration = self.session.duration;
-            return server::run(
-                settings,
-                &context.current,
-                &account,
-                duration,
-                got.session,
-                child,
-                |e| cannot_run(program, e),
-            );
-        }
-        let region = account.region.as_deref();
-        for change in vars::for_command(&got.session, region, &context.current) {
-            change.apply_to(&mut child);
-        }
-        Err(cannot_run(program, child.exec()))
+        server::start(
+            settings,
+            &context.current,
+            &account,
+            (got.session, self.session.duration),
+            self.server,
+            child,
+            |e| cannot_run(program, e),
+        )
     }
 }
 

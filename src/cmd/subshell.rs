@@ -13,11 +13,9 @@ use crate::session::cache::Cache;
 use crate::session::obtain;
 use crate::shell::Shell;
 use crate::ui::say;
-use crate::vars;
 use clap::ValueEnum;
 use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -75,24 +73,15 @@ fn subshell(context: &Context, args: &cli::Subshell) -> Result<()> {
     }
     say(&format!("{}; exit the shell to leave it", got.describe()));
     let cannot_start = |error| fail!(CannotRun, "cannot start {program}: {error}");
-    if args.server {
-        let duration = args.session.duration;
-        let current = &context.current;
-        return server::run(
-            settings,
-            current,
-            &account,
-            duration,
-            got.session,
-            shell,
-            cannot_start,
-        );
-    }
-    let region = account.region.as_deref();
-    for change in vars::for_command(&got.session, region, &context.current) {
-        change.apply_to(&mut shell);
-    }
-    Err(cannot_start(shell.exec()))
+    server::start(
+        settings,
+        &context.current,
+        &account,
+        (got.session, args.session.duration),
+        args.server,
+        shell,
+        cannot_start,
+    )
 }
 
 /// A pipe holding `text`, whose read end the shell inherits (not close-on-exec).
