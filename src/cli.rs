@@ -208,6 +208,14 @@ pub struct Hook {
     /// Also set AWSENV_PROMPT, for shells that cannot tell the time themselves
     #[arg(long)]
     pub segment: bool,
+    /// Run right before a command: a session inside its margin is renewed now, not in the
+    /// background, so that the command starts with a fresh one
+    #[arg(long)]
+    pub before_command: bool,
+    /// What this shell was last told about its session (`__awsenv_told`), so that it is
+    /// told once
+    #[arg(long, value_name = "TOKEN")]
+    pub told: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

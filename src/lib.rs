@@ -33,8 +33,8 @@ pub fn main() -> i32 {
         let at = info.location().map(|l| l.to_string()).unwrap_or_default();
         ui::say(&format!("internal error at {at}; please report it"));
     }));
-    if let Some((shell, segment)) = hook_args() {
-        return finish(cmd::hook::run(shell, segment, &cmd::Context::from_env()));
+    if let Some(hook) = hook_args() {
+        return finish(cmd::hook::run(hook, &cmd::Context::from_env()));
     }
     completion::answer_if_asked();
     let cli = match cli::Cli::try_parse() {
@@ -47,19 +47,29 @@ pub fn main() -> i32 {
     finish(cli.command.run(&cmd::Context::from_env()))
 }
 
-/// `awsenv hook SHELL [--segment]`, read without clap: building clap's command tree would be
-/// most of what a hook run costs. Anything else goes to clap, which also explains mistakes.
-fn hook_args() -> Option<(shell::Shell, bool)> {
+/// `awsenv hook SHELL [--segment] [--before-command] [--told TOKEN]`, read without clap:
+/// building clap's command tree would be most of what a hook run costs. Anything else goes to
+/// clap, which also explains mistakes.
+fn hook_args() -> Option<cli::Hook> {
     let mut args = std::env::args_os().skip(1);
     if args.next()? != "hook" {
         return None;
     }
-    let shell = clap::ValueEnum::from_str(args.next()?.to_str()?, false).ok()?;
-    match (args.next(), args.next()) {
-        (None, _) => Some((shell, false)),
-        (Some(flag), None) if flag == "--segment" => Some((shell, true)),
-        _ => None,
+    let mut hook = cli::Hook {
+        shell: clap::ValueEnum::from_str(args.next()?.to_str()?, false).ok()?,
+        segment: false,
+        before_command: false,
+        told: None,
+    };
+    while let Some(arg) = args.next() {
+        match arg.to_str()? {
+            "--segment" => hook.segment = true,
+            "--before-command" => hook.before_command = true,
+            "--told" => hook.told = Some(args.next()?.into_string().ok()?),
+            _ => return None,
+        }
     }
+    Some(hook)
 }
 
 /// clap prints help on stdout; but the shell integration evaluates what switch, mfa and

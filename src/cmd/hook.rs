@@ -18,12 +18,13 @@ use std::path::Path;
 
 impl Run for cli::Hook {
     fn run(self, context: &Context) -> Result<()> {
-        run(self.shell, self.segment, context)
+        run(self, context)
     }
 }
 
 /// The hook without clap: `lib::main` calls it straight from the raw arguments.
-pub fn run(shell: Shell, with_segment: bool, context: &Context) -> Result<()> {
+pub fn run(hook: cli::Hook, context: &Context) -> Result<()> {
+    let (shell, with_segment) = (hook.shell, hook.segment);
     let (current, settings) = (&context.current, &context.settings);
     let Some(account) = current.account() else {
         return Ok(());
