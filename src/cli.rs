@@ -52,6 +52,8 @@ pub enum Command {
     Completions(Completions),
     #[command(hide = true)]
     Hook(Hook),
+    #[command(hide = true)]
+    Renew(Renew),
 }
 
 /// Select an account in this shell: prints shell code that exports its session, asking for an
@@ -216,6 +218,12 @@ pub struct Hook {
     /// told once
     #[arg(long, value_name = "TOKEN")]
     pub told: Option<String>,
+}
+
+/// Renew an account's session without a person; the prompt hook starts this in the background
+#[derive(Debug, Args)]
+pub struct Renew {
+    pub account: String,
 }
 
 #[derive(Debug, Subcommand)]

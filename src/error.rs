@@ -22,6 +22,9 @@ pub enum ErrorKind {
     Denied,
     /// The session cache is unsafe or cannot be written.
     Cache,
+    /// Another awsenv held the account's lock for longer than an unattended renewal waits
+    /// (most likely it is asking someone for an MFA code).
+    Busy,
     /// The user pressed ctrl-C or closed the prompt.
     Interrupted,
     /// SIGHUP (the terminal closed) or SIGTERM while awsenv waited or worked; anything
@@ -47,6 +50,8 @@ impl ErrorKind {
             ErrorKind::Denied => 7,
             ErrorKind::Cache => 8,
             ErrorKind::Findings => 9,
+            // EX_TEMPFAIL: try again later.
+            ErrorKind::Busy => 75,
             ErrorKind::Interrupted => 130,
             ErrorKind::Hangup => 129,
             ErrorKind::Terminated => 143,
@@ -69,6 +74,7 @@ Exit status:
   7    denied by AWS for another reason
   8    session cache unsafe or unwritable
   9    doctor found something to fix
+  75   another awsenv was making the session (renewal without a terminal)
   129  the terminal closed (SIGHUP) at a prompt, in mfa_process or mfa-device setup
   130  interrupted (ctrl-C at a prompt)
   143  stopped by SIGTERM at a prompt, in mfa_process or mfa-device setup

@@ -375,7 +375,10 @@ impl Supply {
     }
 
     fn renew(&self) {
-        let renewed = obtain::session_unattended(&self.settings, &self.account, self.duration);
+        // Bounded: a terminal asking for this account's MFA code holds the lock meanwhile.
+        let patience = Duration::from_secs(self.settings.timeout().unwrap_or(10));
+        let renewed =
+            obtain::session_unattended(&self.settings, &self.account, self.duration, patience);
         let mut state = lock(&self.state);
         let name = &self.account.name;
         match renewed {

@@ -42,6 +42,9 @@ pub struct Settings {
     pub iam_endpoint: Option<String>,
     /// `NO_COLOR` turns colours off, `AWSENV_COLORS=0/1` decides, else any terminal but `dumb`.
     pub colors: bool,
+    /// `AWSENV_RENEW=0` (or false, no, off) turns off renewing sessions without a person, in
+    /// every shell; a profile's `awsenv_renew = false` turns it off for its account.
+    pub renew: bool,
     /// `AWSENV_SIGNIN_URL`: the federation endpoint `login` gets its sign-in token from.
     pub signin_url: String,
     /// `AWSENV_SHELL` (set by the integration), else the login shell's, else bash.
@@ -116,6 +119,11 @@ impl Settings {
                     None => text("TERM").is_some_and(|t| t != "dumb"),
                 }
             },
+            renew: !text("AWSENV_RENEW").is_some_and(|v| {
+                ["0", "false", "no", "off"]
+                    .iter()
+                    .any(|off| v.eq_ignore_ascii_case(off))
+            }),
             signin_url: text("AWSENV_SIGNIN_URL").unwrap_or_else(|| FEDERATION.into()),
             shell: shell_named("AWSENV_SHELL")
                 .or_else(|| shell_named("SHELL"))

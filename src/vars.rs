@@ -38,6 +38,9 @@ const HOOK_FILE: &str = "__awsenv_file";
 /// The account's name as a prompt may show it (`ui::printable`), for the shells that build
 /// their segment themselves: one escaping function for every prompt.
 const HOOK_LABEL: &str = "__awsenv_label";
+/// What this shell was last told about its session (a token the hook chose), so that each
+/// thing is said once; the shell hands it back with `awsenv hook --told`.
+pub const HOOK_TOLD: &str = "__awsenv_told";
 /// The prompt segment, for shells that get it from the binary (fish has no clock builtin).
 pub const PROMPT: &str = "AWSENV_PROMPT";
 /// Inside the margin, or once expired, the hook looks again this often for a session another
@@ -143,9 +146,9 @@ pub fn expire() -> Vec<Change> {
 pub fn hook_state(
     account: &str,
     expires: Option<i64>,
+    next: i64,
     margin: i64,
     file: &Path,
-    now: i64,
 ) -> Vec<Change> {
     let local = |name: &str, value: String| Change::Local(name.into(), value);
     let mut changes = Vec::new();
@@ -153,10 +156,7 @@ pub fn hook_state(
         Some(at) => changes.push(local(HOOK_EXPIRES, at.to_string())),
         None => changes.push(Change::UnsetLocal(HOOK_EXPIRES.into())),
     }
-    changes.push(local(
-        HOOK_NEXT,
-        next_check(expires, margin, now).to_string(),
-    ));
+    changes.push(local(HOOK_NEXT, next.to_string()));
     changes.push(local(HOOK_MARGIN, margin.to_string()));
     changes.push(local(HOOK_FILE, file.to_string_lossy().into_owned()));
     changes.push(local(HOOK_LABEL, crate::ui::printable(account)));
@@ -165,7 +165,7 @@ pub fn hook_state(
 
 /// When the prompt hook next needs the binary: when the session enters the expiry margin;
 /// after that, and once it has expired, every RECHECK seconds.
-fn next_check(expires: Option<i64>, margin: i64, now: i64) -> i64 {
+pub fn next_check(expires: Option<i64>, margin: i64, now: i64) -> i64 {
     match expires {
         Some(at) if at - margin > now => at - margin,
         Some(at) if at > now => (now + RECHECK).min(at),

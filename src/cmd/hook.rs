@@ -3,18 +3,27 @@
 //! no hook state yet. It reads what the shell has and one cache file, and prints shell code:
 //! it never prompts, never touches the network, never waits on a lock, and says at most one
 //! short line, only when something changed. `transition` decides, from its inputs alone.
+//!
+//! Inside the margin it also sees to renewal (`session::renewal`): at a prompt it starts one
+//! in the background and looks again soon; right before a command (`--before-command`) it
+//! renews itself, so that the command starts with a fresh session. That one run, and only
+//! it, calls AWS: the shell would otherwise run the command with credentials about to end.
 
 use super::{Context, Run};
 use crate::cli;
 use crate::clock;
 use crate::current::Current;
 use crate::error::Result;
+use crate::profile::{Account, Profiles};
 use crate::segment::{self, Flavor};
+use crate::session::SessionKind;
 use crate::session::cache::{Cache, Lookup};
+use crate::session::renewal::{self, FOLLOW, Note, Outcome, Plan};
 use crate::shell::{Change, Shell};
 use crate::ui::{self, say};
 use crate::vars;
 use std::path::Path;
+use std::time::Duration;
 
 impl Run for cli::Hook {
     fn run(self, context: &Context) -> Result<()> {
@@ -24,7 +33,6 @@ impl Run for cli::Hook {
 
 /// The hook without clap: `lib::main` calls it straight from the raw arguments.
 pub fn run(hook: cli::Hook, context: &Context) -> Result<()> {
-    let (shell, with_segment) = (hook.shell, hook.segment);
     let (current, settings) = (&context.current, &context.settings);
     let Some(account) = current.account() else {
         return Ok(());
@@ -34,8 +42,26 @@ pub fn run(hook: cli::Hook, context: &Context) -> Result<()> {
     let now = clock::now();
     let margin = settings.margin_or_default();
     let mut step = transition(current, cache.read(account), &file, margin, now);
-    if with_segment && step.cleared.is_none() {
-        let flavor = match shell {
+    if step.cleared.is_none() {
+        let renewing = Renewing {
+            hook: &hook,
+            context,
+            cache: &cache,
+            account,
+            margin,
+            now,
+        };
+        renewing.see_to(&mut step);
+        step.changes.extend(vars::hook_state(
+            account,
+            step.expires,
+            step.next,
+            margin,
+            &file,
+        ));
+    }
+    if hook.segment && step.cleared.is_none() {
+        let flavor = match hook.shell {
             Shell::Bash => Flavor::Bash,
             Shell::Zsh => Flavor::Zsh,
             Shell::Fish | Shell::Powershell => Flavor::Ansi,
@@ -47,7 +73,7 @@ pub fn run(hook: cli::Hook, context: &Context) -> Result<()> {
     if let Some(line) = step.cleared.or(step.message) {
         say(&line);
     }
-    ui::out(&shell.render(&step.changes));
+    ui::out(&hook.shell.render(&step.changes));
     Ok(())
 }
 
@@ -57,13 +83,33 @@ pub struct Step {
     pub changes: Vec<Change>,
     /// When the credentials the shell is left with end.
     pub expires: Option<i64>,
+    /// When the hook is next needed.
+    pub next: i64,
     pub message: Option<String>,
     /// The whole selection was dropped (its cache file is gone), with this line.
     pub cleared: Option<String>,
 }
 
+impl Step {
+    /// The shell takes `session` (renewed, or made in another terminal).
+    fn take(&mut self, session: &crate::session::Session, margin: i64, now: i64) {
+        // Its variables replace whatever this step did to the credentials.
+        self.changes = vars::refresh(session);
+        self.expires = Some(session.expires_at());
+        self.next = vars::next_check(self.expires, margin, now);
+        self.message = None;
+    }
+
+    /// A renewal is on its way: look for it in a moment, and do not tell the person to
+    /// switch again meanwhile.
+    fn look_again_soon(&mut self, now: i64) {
+        self.next = self.next.min(now + FOLLOW);
+        self.message = None;
+    }
+}
+
 /// The hook's decision for a shell that has `current`, whose account's cache file reads
-/// `cached`, at `now`.
+/// `cached`, at `now`. The hook state is added by `run`, after renewal has had its say.
 pub fn transition(current: &Current, cached: Lookup, file: &Path, margin: i64, now: i64) -> Step {
     let account = current.account().unwrap_or_default();
     let ours = current.access_key_id();
@@ -75,6 +121,7 @@ pub fn transition(current: &Current, cached: Lookup, file: &Path, margin: i64, n
             return Step {
                 changes: vars::clear(current),
                 expires: None,
+                next: now,
                 message: None,
                 cleared: Some(format!(
                     "{account}: cached session removed by awsenv logout; this shell is cleared"
@@ -84,28 +131,28 @@ pub fn transition(current: &Current, cached: Lookup, file: &Path, margin: i64, n
         // switch and list say why a cache file is unusable; the hook would say it at every
         // prompt that calls it.
         Lookup::Ignored(reason) => {
-            crate::debug!("ignoring the cache file of {account}: {reason}");
+            crate::debug!("ignoring the cache file of {}: {reason}", file.display());
             None
         }
         Lookup::Found(session) => Some(session),
     };
 
-    let (mut changes, expires, message) = match cached {
+    let (changes, expires, message) = match cached {
         // Another terminal made a newer session: take it instead of letting ours run out.
         Some(newer)
             if !ours_fresh
                 && newer.seconds_left_at(now) > margin
                 && Some(newer.access_key_id.as_str()) != ours =>
         {
-            let message = format!(
-                "{account}: using the session made in another terminal, {} left",
-                clock::human(newer.seconds_left_at(now))
-            );
-            (
-                vars::refresh(&newer),
-                Some(newer.expires_at()),
-                Some(message),
-            )
+            // Role and plain sessions renew themselves (`session::renewal`), silently; a new
+            // MFA session means someone typed a code elsewhere, which is worth a line.
+            let message = (newer.kind == SessionKind::Mfa).then(|| {
+                format!(
+                    "{account}: using the session made in another terminal, {} left",
+                    clock::human(newer.seconds_left_at(now))
+                )
+            });
+            (vars::refresh(&newer), Some(newer.expires_at()), message)
         }
         _ if ours.is_some() && ours_expire.is_none_or(|at| at <= now) => {
             let message = format!("{account}: session expired; run awsenv switch {account}");
@@ -113,12 +160,117 @@ pub fn transition(current: &Current, cached: Lookup, file: &Path, margin: i64, n
         }
         _ => (Vec::new(), ours_expire, None),
     };
-    changes.extend(vars::hook_state(account, expires, margin, file, now));
     Step {
         changes,
         expires,
+        next: vars::next_check(expires, margin, now),
         message,
         cleared: None,
+    }
+}
+
+/// Renewal, as one hook run sees to it.
+struct Renewing<'a> {
+    hook: &'a cli::Hook,
+    context: &'a Context,
+    cache: &'a Cache,
+    account: &'a str,
+    margin: i64,
+    now: i64,
+}
+
+impl Renewing<'_> {
+    fn see_to(&self, step: &mut Step) {
+        let kind = self.context.current.kind();
+        if kind == Some(SessionKind::Mfa) {
+            self.mfa_ending(step);
+            return;
+        }
+        let note = Note::read(self.cache, self.account);
+        let written_after = |account: &str, at: i64| self.cache.written_after(account, at);
+        match renewal::plan(
+            kind,
+            step.expires,
+            self.margin,
+            self.now,
+            &note,
+            written_after,
+        ) {
+            Plan::Idle => {}
+            Plan::Await => step.look_again_soon(self.now),
+            Plan::Blocked { until, failure } => {
+                step.next = step.next.min(until);
+                self.tell(step, format!("f{}", failure.since), failure.line);
+            }
+            Plan::Renew => {
+                let Some(account) = self.renewable() else {
+                    return;
+                };
+                if self.hook.before_command {
+                    self.renew_now(step, &account);
+                } else {
+                    renewal::spawn(self.account);
+                    step.look_again_soon(self.now);
+                }
+            }
+        }
+    }
+
+    /// The account's profile, if it is renewed without a person.
+    fn renewable(&self) -> Option<Account> {
+        let settings = &self.context.settings;
+        let found = Profiles::load(settings.files.clone()).and_then(|p| p.account(self.account));
+        match found {
+            Ok(account) if renewal::enabled(settings, &account) => Some(account),
+            Ok(_) => None,
+            Err(e) => {
+                // switch says it when the person next uses the account.
+                crate::debug!("{}: no renewal: {e}", self.account);
+                None
+            }
+        }
+    }
+
+    /// Right before a command: renew here. A renewal under way elsewhere is waited for only
+    /// when the shell has nothing left to run the command with.
+    fn renew_now(&self, step: &mut Step, account: &Account) {
+        let settings = &self.context.settings;
+        let patience = match step.expires {
+            Some(_) => Duration::ZERO,
+            None => Duration::from_secs(settings.timeout().unwrap_or(10)),
+        };
+        match renewal::renew(settings, account, patience) {
+            Outcome::Renewed(session) => step.take(&session, self.margin, self.now),
+            Outcome::Busy => step.look_again_soon(self.now),
+            Outcome::Failed(failure) => {
+                step.next = step.next.min(failure.at + renewal::RETRY);
+                self.tell(step, format!("f{}", failure.since), failure.line);
+            }
+        }
+    }
+
+    /// An MFA session renews only with a person: say once, as it enters the margin, what
+    /// to run.
+    fn mfa_ending(&self, step: &mut Step) {
+        let Some(at) = step.expires.filter(|&at| at - self.margin <= self.now) else {
+            return;
+        };
+        let line = format!(
+            "{}: the MFA session ends in {}; run awsenv mfa for a new one",
+            self.account,
+            clock::human(at - self.now)
+        );
+        self.tell(step, format!("m{at}"), line);
+    }
+
+    /// Says `line` unless this shell was told it already (`token`).
+    fn tell(&self, step: &mut Step, token: String, line: String) {
+        if self.hook.told.as_deref() == Some(token.as_str()) {
+            return;
+        }
+        step.message = Some(line);
+        step.changes
+            .push(Change::Local(vars::HOOK_TOLD.into(), token));
     }
 }
 
@@ -180,10 +332,8 @@ mod tests {
         assert_eq!((&s.message, &s.cleared), (&None, &None));
         assert_eq!(s.expires, Some(NOW + 3600));
         assert!(!sets(&s, "AWS_ACCESS_KEY_ID"));
-        assert!(s.changes.contains(&Change::Local(
-            "__awsenv_next".into(),
-            (NOW + 3300).to_string()
-        )));
+        assert!(s.changes.is_empty());
+        assert_eq!(s.next, NOW + 3300, "back when the margin starts");
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod logout;
 mod mfa_device;
 mod now;
 mod prompt;
+mod renew;
 mod rotate;
 mod subshell;
 mod switch;
@@ -65,6 +66,7 @@ impl Run for Command {
             Command::Prompt(c) => c.run(context),
             Command::Completions(c) => c.run(context),
             Command::Hook(c) => c.run(context),
+            Command::Renew(c) => c.run(context),
         }
     }
 }

@@ -47,12 +47,13 @@ fn switch(
     let got = obtain::session(settings, &account, &args.options(force))?;
     say(&got.describe());
     let mut changes = vars::activate(&got.session, account.region.as_deref(), &context.current);
+    let (expires, margin) = (got.session.expires_at(), settings.margin()?);
     changes.extend(vars::hook_state(
         &account.name,
-        Some(got.session.expires_at()),
-        settings.margin()?,
+        Some(expires),
+        vars::next_check(Some(expires), margin, clock::now()),
+        margin,
         &Cache::new(settings).file(&account.name),
-        clock::now(),
     ));
     ui::out(&output.or(settings).render(&changes));
     Ok(())

@@ -49,6 +49,9 @@ pub struct Account {
     pub mfa_process: Option<String>,
     /// `duration_seconds` from the profile.
     pub duration: Option<u32>,
+    /// `awsenv_renew`: whether a shell renews this account's session without a person
+    /// (default true; the account's own setting, not inherited).
+    pub renew: bool,
     pub source: Source,
 }
 
@@ -167,6 +170,7 @@ impl Profiles {
     fn resolve(&self, name: &str, chain: &mut Vec<String>) -> Result<Account> {
         self.enter(name, chain)?;
         let duration = self.duration(name)?;
+        let renew = self.flag(name, "awsenv_renew", true)?;
         let source = match self.checked(name, "role_arn")? {
             Some(arn) => Source::Role(self.role(name, arn, chain)?),
             None => Source::Keys(self.keys(name)?),
@@ -188,8 +192,26 @@ impl Profiles {
                 .value(name, "mfa_process")
                 .or_else(|| inherited(|a| &a.mfa_process)),
             duration,
+            renew,
             source,
         })
+    }
+
+    /// A true/false setting, as the AWS CLI writes its own (`true`, `false`, any case).
+    fn flag(&self, name: &str, key: &str, default: bool) -> Result<bool> {
+        let Some(s) = self.get(name, key) else {
+            return Ok(default);
+        };
+        match s.value.to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(fail!(
+                Config,
+                "{name}: {key} = {} in {} must be true or false",
+                s.value,
+                s.file.display()
+            )),
+        }
     }
 
     /// Adds `name` to the chain of profiles being resolved, unless it closes a loop or does

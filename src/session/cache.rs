@@ -18,12 +18,17 @@ use std::fs::{self, DirBuilder, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// Cache files are small; anything larger is not one of ours.
 const MAX_FILE: u64 = 64 * 1024;
 /// What a new session file is given before the MFA code is asked for: more than any session
 /// STS hands out needs, so that writing the real one cannot run out of room.
 const RESERVED: usize = 16 * 1024;
+/// The renewal note beside a session (see `session::renewal`); `remove` deletes it too.
+pub const RENEWAL_NOTE: &str = "renewal";
+/// How often `lock_within` looks whether the lock is free.
+const LOCK_POLL: Duration = Duration::from_millis(50);
 /// File names stay well under the 255 bytes file systems allow, temporary suffix included.
 const MAX_STEM: usize = 100;
 
@@ -85,16 +90,7 @@ impl Cache {
     /// Takes the account's writer lock. If another process holds it (most likely waiting for
     /// an MFA code), say so and wait: its session will then serve this process too.
     pub fn lock(&self, account: &str) -> Result<Lock> {
-        self.ensure_dir()?;
-        let path = self.dir.join(format!("{}.lock", stem(account)));
-        let file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(O_NOFOLLOW)
-            .open(&path)
-            .map_err(|e| fail!(Cache, "cannot open {}: {e}", path.display()))?;
+        let file = self.lock_file(account)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -102,18 +98,68 @@ impl Cache {
                     "{account}: waiting for another awsenv that is refreshing this session \
                      (it may be asking for an MFA code)"
                 ));
-                file.lock()
-                    .map_err(|e| fail!(Cache, "cannot lock {}: {e}", path.display()))?;
+                file.lock().map_err(|e| self.lock_error(account, e))?;
             }
-            Err(TryLockError::Error(e)) => {
-                return Err(fail!(Cache, "cannot lock {}: {e}", path.display()));
+            Err(TryLockError::Error(e)) => return Err(self.lock_error(account, e)),
+        }
+        Ok(self.locked(account, file))
+    }
+
+    /// `lock` for a process no person waits on: it waits at most `patience`, silently, and
+    /// then gives up with a `Busy` error. Nobody is asked for anything meanwhile, and a
+    /// terminal sitting at an MFA prompt for this account cannot hold it up for longer.
+    pub fn lock_within(&self, account: &str, patience: Duration) -> Result<Lock> {
+        let file = self.lock_file(account)?;
+        let deadline = Instant::now() + patience;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(self.locked(account, file)),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(LOCK_POLL);
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(fail!(
+                        Busy,
+                        "{account}: another awsenv is making this session (it may be asking \
+                         for an MFA code)"
+                    ));
+                }
+                Err(TryLockError::Error(e)) => return Err(self.lock_error(account, e)),
             }
         }
-        crate::debug!("locked {}", path.display());
-        Ok(Lock {
+    }
+
+    fn lock_path(&self, account: &str) -> PathBuf {
+        self.dir.join(format!("{}.lock", stem(account)))
+    }
+
+    fn lock_file(&self, account: &str) -> Result<File> {
+        self.ensure_dir()?;
+        let path = self.lock_path(account);
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(O_NOFOLLOW)
+            .open(&path)
+            .map_err(|e| fail!(Cache, "cannot open {}: {e}", path.display()))
+    }
+
+    fn lock_error(&self, account: &str, e: std::io::Error) -> crate::error::Error {
+        fail!(
+            Cache,
+            "cannot lock {}: {e}",
+            self.lock_path(account).display()
+        )
+    }
+
+    fn locked(&self, account: &str, file: File) -> Lock {
+        crate::debug!("locked {}", self.lock_path(account).display());
+        Lock {
             _file: file,
             account: account.to_owned(),
-        })
+        }
     }
 
     /// Makes the file the locked account's next session will go to, with room for it, and
@@ -172,10 +218,57 @@ impl Cache {
         Ok(pending)
     }
 
+    /// A small file of awsenv's own beside the account's session (`ACCOUNT.EXT`), if it is one
+    /// awsenv may trust.
+    pub fn read_beside(&self, account: &str, ext: &str) -> Option<String> {
+        read_trusted(&self.beside(account, ext)).ok().flatten()
+    }
+
+    /// Writes a small file beside the account's session, private and atomically.
+    pub fn write_beside(&self, account: &str, ext: &str, text: &str) -> Result<()> {
+        self.ensure_dir()?;
+        let path = self.beside(account, ext);
+        // A name `clean_temporaries` knows: `.STEM.EXT.PID.tmp`.
+        let tmp = self.dir.join(format!(
+            ".{}.{ext}.{}.tmp",
+            stem(account),
+            std::process::id()
+        ));
+        let written = (|| -> std::io::Result<()> {
+            let _ = fs::remove_file(&tmp);
+            let mut file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(O_NOFOLLOW)
+                .open(&tmp)?;
+            file.write_all(text.as_bytes())?;
+            fs::rename(&tmp, &path)
+        })();
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        written.map_err(|e| fail!(Cache, "cannot write {}: {e}", path.display()))
+    }
+
+    pub fn remove_beside(&self, account: &str, ext: &str) {
+        let _ = fs::remove_file(self.beside(account, ext));
+    }
+
+    fn beside(&self, account: &str, ext: &str) -> PathBuf {
+        self.dir.join(format!("{}.{ext}", stem(account)))
+    }
+
+    /// Whether the account's session file was replaced after `at` (Unix seconds).
+    pub fn written_after(&self, account: &str, at: i64) -> bool {
+        fs::symlink_metadata(self.file(account)).is_ok_and(|m| m.mtime() > at)
+    }
+
     /// Deletes an account's session, whatever sits at its path (a directory or a FIFO put
     /// there by mistake too); false when there was nothing.
     pub fn remove(&self, account: &str) -> Result<bool> {
         self.clean_temporaries(None);
+        self.remove_beside(account, RENEWAL_NOTE);
         let path = self.file(account);
         let removed = match fs::symlink_metadata(&path) {
             Ok(m) if m.is_dir() => fs::remove_dir_all(&path),

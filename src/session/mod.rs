@@ -1,9 +1,11 @@
 //! A session is what STS returned, plus what awsenv needs to show and reuse it. This is also
 //! the cache file's format, so its fields are a contract with other awsenv processes.
-//! `cache` keeps sessions on disk; `obtain` makes them.
+//! `cache` keeps sessions on disk; `obtain` makes them; `renewal` makes them again without a
+//! person.
 
 pub mod cache;
 pub mod obtain;
+pub mod renewal;
 
 use crate::clock;
 use crate::secret::Secret;

@@ -14,6 +14,7 @@ use crate::session::{self, Session, SessionKind};
 use crate::settings::Settings;
 use crate::ui::say;
 use std::cell::RefCell;
+use std::time::Duration;
 
 /// AWS's limits, checked before any call so a mistake costs no MFA code.
 const SESSION_TOKEN_LIMITS: (u32, u32) = (900, 129_600);
@@ -54,16 +55,18 @@ impl Obtained {
 
 /// A session for `account`, fresh for at least the expiry margin, from `settings`' cache.
 pub fn session(settings: &Settings, account: &Account, options: &Options) -> Result<Obtained> {
-    obtain_with(settings, account, options, true)
+    obtain_with(settings, account, options, None)
 }
 
-/// `session` for the credential endpoint, while the command it serves runs: no person is
-/// waiting for it, so a session that needs an MFA code is an `Mfa` error instead of a prompt
-/// (a code given at the start was spent then), and only problems are said, not progress.
+/// `session` for a renewal nobody waits at a terminal for (the credential endpoint, the
+/// shell's background renewal): a session that needs an MFA code is an `Mfa` error instead of
+/// a prompt, another awsenv holding the account's lock is waited for at most `patience` (then
+/// `Busy`), and only problems are said, not progress.
 pub fn session_unattended(
     settings: &Settings,
     account: &Account,
     duration: Option<u32>,
+    patience: Duration,
 ) -> Result<Obtained> {
     let options = Options {
         duration,
@@ -71,14 +74,15 @@ pub fn session_unattended(
         code: None,
         save: false,
     };
-    obtain_with(settings, account, &options, false)
+    obtain_with(settings, account, &options, Some(patience))
 }
 
+/// `patience`: None when a person is at the terminal (see `Broker::attended`).
 fn obtain_with(
     settings: &Settings,
     account: &Account,
     options: &Options,
-    attended: bool,
+    patience: Option<Duration>,
 ) -> Result<Obtained> {
     let duration = options.duration.or(account.duration);
     check_duration(account, duration)?;
@@ -90,7 +94,8 @@ fn obtain_with(
         aws: Aws::new(settings),
         cache: Cache::new(settings),
         options,
-        attended,
+        attended: patience.is_none(),
+        patience: patience.unwrap_or_default(),
         margin: settings.margin()?,
         reported: RefCell::new(Vec::new()),
     };
@@ -149,8 +154,11 @@ struct Broker<'a> {
     aws: Aws<'a>,
     cache: Cache,
     options: &'a Options<'a>,
-    /// Someone is at the terminal: an MFA code may be asked for, and progress is said.
+    /// Someone is at the terminal: an MFA code may be asked for, progress is said, and a lock
+    /// is waited for as long as it takes.
     attended: bool,
+    /// Otherwise, how long a lock is waited for.
+    patience: Duration,
     margin: i64,
     /// Cache files already reported as unusable, so each is mentioned once.
     reported: RefCell<Vec<String>>,
@@ -174,7 +182,17 @@ impl Broker<'_> {
                 cached: true,
             });
         }
-        let lock = self.cache.lock(&account.name)?;
+        if !self.attended
+            && let (Source::Keys(_), Some(serial)) = (&account.source, serial)
+        {
+            // Say so before taking the lock, which a terminal asking for that code may hold.
+            self.code(account, serial)?;
+        }
+        let lock = if self.attended {
+            self.cache.lock(&account.name)?
+        } else {
+            self.cache.lock_within(&account.name, self.patience)?
+        };
         // Whoever held the lock may just have made the session this process needs.
         if let Some(session) = fresh() {
             return Ok(Obtained {

@@ -6,26 +6,10 @@
 use crate::support::pty::Pty;
 use crate::support::{Home, User, assert_no_secret, moto, register_secret};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Read};
 use std::net::TcpStream;
 use std::process::Stdio;
 use std::time::Duration;
-
-/// Caps the sessions moto issues to `user` (and to sessions made from its key), in seconds.
-fn lifetimes(user: &User, role: Option<u32>, session: Option<u32>) {
-    let body =
-        serde_json::json!({ "user": user.name, "role": role, "session": session }).to_string();
-    let mut stream = TcpStream::connect(("127.0.0.1", moto().port)).unwrap();
-    write!(
-        stream,
-        "POST /_awsenv/lifetimes HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut status = String::new();
-    BufReader::new(stream).read_line(&mut status).unwrap();
-    assert!(status.contains(" 200 "), "lifetimes: {status}");
-}
 
 /// Fails if a terminal shows a secret: the session `account` has cached, or any seen before.
 fn no_secret_on(home: &Home, account: &str, screen: &str) {
@@ -98,7 +82,7 @@ fn a_long_command_outlives_many_role_sessions() {
     let home = Home::new();
     let user = moto().user(false);
     let role = moto().role(false, None, 3600);
-    lifetimes(&user, Some(25), None);
+    moto().lifetimes(&user, Some(25), None);
     home.user_account("base", &user)
         .role_account("work", &role, "base");
     let boto3 = script(&home, "boto3_loop.py", BOTO3_LOOP);
@@ -425,7 +409,7 @@ print("mfa " + json.dumps({
 fn an_mfa_session_that_ends_is_an_error_said_once_and_never_a_prompt() {
     let home = Home::new();
     let alice = moto().user(true);
-    lifetimes(&alice, None, Some(25));
+    moto().lifetimes(&alice, None, Some(25));
     home.user_account("personal", &alice);
     let probe = script(&home, "mfa_probe.py", MFA_PROBE);
     let mut cmd = home.awsenv(&["exec", "--server", "personal", "--", "python", &probe]);

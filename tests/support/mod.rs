@@ -192,6 +192,16 @@ impl Moto {
             .collect()
     }
 
+    /// Caps the sessions moto issues to `user` (and to sessions made from its key), in
+    /// seconds: AssumeRole (`role`) and GetSessionToken (`session`).
+    pub fn lifetimes(&self, user: &User, role: Option<u32>, session: Option<u32>) {
+        self.request(
+            "POST",
+            "/_awsenv/lifetimes",
+            &serde_json::json!({ "user": user.name, "role": role, "session": session }),
+        );
+    }
+
     /// STS/IAM actions made with `access_key_id`, in order.
     pub fn calls_by(&self, access_key_id: &str) -> Vec<String> {
         let v = self.request("GET", "/_awsenv/calls", &Value::Null);
