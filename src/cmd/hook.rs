@@ -18,6 +18,7 @@ use crate::profile::{Account, Profiles};
 use crate::segment::{self, Flavor};
 use crate::session::SessionKind;
 use crate::session::cache::{Cache, Lookup};
+use crate::session::obtain;
 use crate::session::renewal::{self, FOLLOW, Note, Outcome, Plan};
 use crate::shell::{Change, Shell};
 use crate::ui::{self, say};
@@ -138,10 +139,12 @@ pub fn transition(current: &Current, cached: Lookup, file: &Path, margin: i64, n
     };
 
     let (changes, expires, message) = match cached {
-        // Another terminal made a newer session: take it instead of letting ours run out.
+        // Another terminal (or a renewal) made a newer session: take it instead of letting
+        // ours run out, even when it too is inside the margin (sessions no longer than the
+        // margin): it is still the better one.
         Some(newer)
             if !ours_fresh
-                && newer.seconds_left_at(now) > margin
+                && newer.expires_at() > ours_expire.unwrap_or(now).max(now)
                 && Some(newer.access_key_id.as_str()) != ours =>
         {
             // Role and plain sessions renew themselves (`session::renewal`), silently; a new
@@ -183,34 +186,52 @@ impl Renewing<'_> {
     fn see_to(&self, step: &mut Step) {
         let kind = self.context.current.kind();
         if kind == Some(SessionKind::Mfa) {
-            self.mfa_ending(step);
+            self.ends_for_want_of_a_code(step);
+            return;
+        }
+        if !self.context.settings.renew {
             return;
         }
         let note = Note::read(self.cache, self.account);
         let written_after = |account: &str, at: i64| self.cache.written_after(account, at);
-        match renewal::plan(
+        let plan = renewal::plan(
             kind,
             step.expires,
             self.margin,
             self.now,
             &note,
             written_after,
-        ) {
+        );
+        match plan {
             Plan::Idle => {}
+            // A command about to run with nothing: wait for the renewal under way.
+            Plan::Await if self.hook.before_command && step.expires.is_none() => {
+                if let Some(account) = self.renewable() {
+                    let patience = self.context.settings.timeout().unwrap_or(10);
+                    self.renew_now(step, &account, Duration::from_secs(patience));
+                }
+            }
             Plan::Await => step.look_again_soon(self.now),
+            Plan::Held { since } => self.held(step, since),
             Plan::Blocked { until, failure } => {
                 step.next = step.next.min(until);
-                self.tell(step, format!("f{}", failure.since), failure.line);
+                self.tell(step, 'f', failure.since, failure.line);
             }
             Plan::Renew => {
                 let Some(account) = self.renewable() else {
                     return;
                 };
-                if self.hook.before_command {
-                    self.renew_now(step, &account);
+                if obtain::needs_own_code(&account) {
+                    // A role assumed with its own MFA code: like an MFA session.
+                    self.ends_for_want_of_a_code(step);
+                } else if self.hook.before_command && self.nearly_over(step) {
+                    let patience = match step.expires {
+                        Some(_) => Duration::ZERO,
+                        None => renewal::WORKER_PATIENCE,
+                    };
+                    self.renew_now(step, &account, patience);
                 } else {
-                    renewal::spawn(self.account);
-                    step.look_again_soon(self.now);
+                    self.start(step, note);
                 }
             }
         }
@@ -231,40 +252,78 @@ impl Renewing<'_> {
         }
     }
 
-    /// Right before a command: renew here. A renewal under way elsewhere is waited for only
-    /// when the shell has nothing left to run the command with.
-    fn renew_now(&self, step: &mut Step, account: &Account) {
-        let settings = &self.context.settings;
-        let patience = match step.expires {
-            Some(_) => Duration::ZERO,
-            None => Duration::from_secs(settings.timeout().unwrap_or(10)),
-        };
-        match renewal::renew(settings, account, patience) {
-            Outcome::Renewed(session) => step.take(&session, self.margin, self.now),
-            Outcome::Busy => step.look_again_soon(self.now),
-            Outcome::Failed(failure) => {
-                step.next = step.next.min(failure.at + renewal::RETRY);
-                self.tell(step, format!("f{}", failure.since), failure.line);
+    /// Before a command, a session this close to its end is renewed there and then; one
+    /// with longer to go is renewed in the background, so that a network that is down
+    /// does not hold up every command.
+    fn nearly_over(&self, step: &Step) -> bool {
+        let soon = (self.margin / 3).min(60);
+        step.expires.is_none_or(|at| at - self.now <= soon)
+    }
+
+    /// Starts a renewal in the background. The note says so at once, for the other shells
+    /// and for this one's next look; a note that cannot be written is said instead, since
+    /// without it no shell would hear how the renewal went.
+    fn start(&self, step: &mut Step, mut note: Note) {
+        note.started = self.now;
+        match note.write(self.cache, self.account) {
+            Ok(()) => {
+                renewal::spawn(self.account);
+                step.look_again_soon(self.now);
+            }
+            Err(line) => {
+                step.next = step.next.min(self.now + renewal::RETRY);
+                self.tell(step, 'w', self.now / renewal::RETRY, line);
             }
         }
     }
 
-    /// An MFA session renews only with a person: say once, as it enters the margin, what
-    /// to run.
-    fn mfa_ending(&self, step: &mut Step) {
+    fn renew_now(&self, step: &mut Step, account: &Account, patience: Duration) {
+        match renewal::renew(&self.context.settings, account, patience) {
+            Outcome::Renewed(session) => step.take(&session, self.margin, self.now),
+            Outcome::Busy { since } => self.held(step, since),
+            Outcome::Failed(failure) => {
+                step.next = step.next.min(failure.at + renewal::RETRY);
+                self.tell(step, 'f', failure.since, failure.line);
+            }
+            Outcome::Gone => {}
+        }
+    }
+
+    /// Another awsenv holds the account's lock (perhaps asking for a code): take its session
+    /// when it comes. A shell left with nothing says why, once.
+    fn held(&self, step: &mut Step, since: i64) {
+        if step.expires.is_some() {
+            step.next = step.next.min(self.now + renewal::RETRY);
+            return;
+        }
+        step.look_again_soon(self.now);
+        let line = format!(
+            "{}: session expired; another awsenv is making the next one (it may be asking \
+             for an MFA code)",
+            self.account
+        );
+        self.tell(step, 'b', since, line);
+    }
+
+    /// A session that renews only with a person (an MFA session, a role assumed with its own
+    /// code): say once, as it enters the margin, what to run.
+    fn ends_for_want_of_a_code(&self, step: &mut Step) {
         let Some(at) = step.expires.filter(|&at| at - self.margin <= self.now) else {
             return;
         };
         let line = format!(
-            "{}: the MFA session ends in {}; run awsenv mfa for a new one",
+            "{}: the session ends in {} and needs an MFA code to renew: run awsenv mfa",
             self.account,
             clock::human(at - self.now)
         );
-        self.tell(step, format!("m{at}"), line);
+        self.tell(step, 'm', at, line);
     }
 
-    /// Says `line` unless this shell was told it already (`token`).
-    fn tell(&self, step: &mut Step, token: String, line: String) {
+    /// Says `line` unless this shell was told it already: the token names what was said
+    /// (`what`, `when`) and of which account, so that a switch to another account hears its
+    /// own news.
+    fn tell(&self, step: &mut Step, what: char, when: i64, line: String) {
+        let token = format!("{what}{when}:{}", self.account);
         if self.hook.told.as_deref() == Some(token.as_str()) {
             return;
         }

@@ -6,6 +6,7 @@ use crate::cli;
 use crate::error::{Result, fail};
 use crate::session::cache::Cache;
 use crate::ui::say;
+use std::time::Duration;
 
 impl Run for cli::Logout {
     fn run(self, context: &Context) -> Result<()> {
@@ -30,6 +31,8 @@ impl Run for cli::Logout {
                     "no account is selected in this shell: run awsenv logout ACCOUNT, or --all"
                 )
             })?;
+        // A renewal at work on the account would put a session back: let it finish first.
+        let _lock = cache.lock_within(account, Duration::from_secs(2)).ok();
         if cache.remove(account)? {
             say(&format!("{account}: cached session removed"));
         } else {

@@ -7,15 +7,13 @@ use crate::cli;
 use crate::error::Result;
 use crate::profile::Profiles;
 use crate::session::renewal;
-use std::time::Duration;
 
 impl Run for cli::Renew {
     fn run(self, context: &Context) -> Result<()> {
         let settings = &context.settings;
         let account = Profiles::load(settings.files.clone())?.account(&self.account)?;
         if renewal::enabled(settings, &account) {
-            // Another awsenv at work on this account will make the session; no need to wait.
-            renewal::renew(settings, &account, Duration::ZERO);
+            renewal::renew(settings, &account, renewal::WORKER_PATIENCE);
         }
         Ok(())
     }

@@ -157,7 +157,9 @@ impl Profiles {
     /// Resolves a profile into an account, following `source_profile` to its keys.
     pub fn account(&self, name: &str) -> Result<Account> {
         let mut chain = Vec::new();
-        let account = self.resolve(name, &mut chain)?;
+        let mut account = self.resolve(name, &mut chain)?;
+        // The account's own: a user who turns it off for herself still has her roles renewed.
+        account.renew = self.flag(name, "awsenv_renew", true)?;
         crate::debug!(
             "account {name}: {} ({}), MFA {}",
             account.kind(),
@@ -170,7 +172,6 @@ impl Profiles {
     fn resolve(&self, name: &str, chain: &mut Vec<String>) -> Result<Account> {
         self.enter(name, chain)?;
         let duration = self.duration(name)?;
-        let renew = self.flag(name, "awsenv_renew", true)?;
         let source = match self.checked(name, "role_arn")? {
             Some(arn) => Source::Role(self.role(name, arn, chain)?),
             None => Source::Keys(self.keys(name)?),
@@ -192,19 +193,20 @@ impl Profiles {
                 .value(name, "mfa_process")
                 .or_else(|| inherited(|a| &a.mfa_process)),
             duration,
-            renew,
+            renew: true,
             source,
         })
     }
 
-    /// A true/false setting, as the AWS CLI writes its own (`true`, `false`, any case).
+    /// A yes/no setting: `true`/`false` as the AWS CLI writes its own, and the words awsenv's
+    /// environment settings take (`1`/`0`, `yes`/`no`, `on`/`off`), in any case.
     fn flag(&self, name: &str, key: &str, default: bool) -> Result<bool> {
         let Some(s) = self.get(name, key) else {
             return Ok(default);
         };
         match s.value.to_ascii_lowercase().as_str() {
-            "true" => Ok(true),
-            "false" => Ok(false),
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
             _ => Err(fail!(
                 Config,
                 "{name}: {key} = {} in {} must be true or false",

@@ -381,6 +381,8 @@ impl Pending<'_> {
         })();
         written.map_err(|e| fail!(Cache, "cannot write {}: {e}", path.display()))?;
         crate::debug!("wrote {}", path.display());
+        // Whatever a note said of renewing the last session is past.
+        self.cache.remove_beside(self.account, RENEWAL_NOTE);
         Ok(())
     }
 }

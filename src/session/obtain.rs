@@ -112,6 +112,22 @@ fn no_device(settings: &Settings, account: &Account) -> crate::error::Error {
     )
 }
 
+/// Whether a new session of `account` needs an MFA code of its own, rather than a source's
+/// cached session: an MFA user's, and a role assumed straight from keys with MFA (longer than
+/// a chained session may be).
+pub fn needs_own_code(account: &Account) -> bool {
+    let Some(_) = &account.mfa_serial else {
+        return false;
+    };
+    match &account.source {
+        Source::Keys(_) => true,
+        Source::Role(role) => {
+            matches!(role.from.source, Source::Keys(_))
+                && account.duration.unwrap_or(ROLE_DEFAULT) > CHAINED_MAX
+        }
+    }
+}
+
 /// `d` within AWS's `(min, max)` for `what` ("a GetSessionToken session"), or an error that
 /// says so before any call is made.
 pub fn within(name: &str, what: &str, (min, max): (u32, u32), d: u32) -> Result<()> {

@@ -12,7 +12,7 @@
 use crate::clock;
 use crate::error::{Error, ErrorKind};
 use crate::profile::{Account, Source};
-use crate::session::cache::{Cache, RENEWAL_NOTE as NOTE};
+use crate::session::cache::{Cache, Lookup, RENEWAL_NOTE as NOTE};
 use crate::session::obtain;
 use crate::session::{Session, SessionKind};
 use crate::settings::Settings;
@@ -27,11 +27,22 @@ const PATIENCE: i64 = 30;
 /// A failed renewal is tried again after this, or as soon as the session it comes from is
 /// renewed (`awsenv mfa` in any terminal).
 pub const RETRY: i64 = 60;
+/// How far ahead of this clock a time in the note may be and still count.
+const SKEW: i64 = 2;
+/// A failure with the same line that many seconds after the last one is a new one, said again.
+const FORGET: i64 = 2 * RETRY;
+/// A background renewal waits this long for the lock: another shell's renewal will be done
+/// by then, a terminal asking for an MFA code will not.
+pub const WORKER_PATIENCE: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Note {
     /// When a renewal last started.
     pub started: i64,
+    /// Since when renewals have found the account's lock held by another awsenv for longer
+    /// than they wait (most likely a terminal asking for an MFA code).
+    #[serde(default)]
+    pub busy: Option<i64>,
     pub failed: Option<Failure>,
 }
 
@@ -55,12 +66,12 @@ impl Note {
             .unwrap_or_default()
     }
 
-    fn write(&self, cache: &Cache, account: &str) {
-        if let Ok(text) = serde_json::to_string(self)
-            && let Err(e) = cache.write_beside(account, NOTE, &text)
-        {
-            crate::debug!("{account}: renewal note not written: {e}");
-        }
+    /// Writes the note; an error means no shell would hear of this renewal.
+    pub fn write(&self, cache: &Cache, account: &str) -> Result<(), String> {
+        let text = serde_json::to_string(self).map_err(|e| e.to_string())?;
+        cache
+            .write_beside(account, NOTE, &text)
+            .map_err(|e| format!("{account}: not renewed: {e}"))
     }
 }
 
@@ -70,6 +81,8 @@ pub enum Plan {
     Idle,
     /// A renewal is under way: look again in `FOLLOW`.
     Await,
+    /// Another awsenv holds the account's lock, since `since`: wait for its session.
+    Held { since: i64 },
     /// Start one.
     Renew,
     /// The last one failed, and is not tried again before `until`.
@@ -78,7 +91,8 @@ pub enum Plan {
 
 /// What a shell whose credentials (of `kind`) end at `expires` does about renewal at `now`,
 /// given the account's note; `changed_after(account, t)` says whether that account's session
-/// was replaced after `t`.
+/// was replaced after `t`. A time in the note later than `now` (a clock set back, another
+/// host's clock on a shared cache) counts for nothing.
 pub fn plan(
     kind: Option<SessionKind>,
     expires: Option<i64>,
@@ -92,12 +106,16 @@ pub fn plan(
     {
         return Plan::Idle;
     }
-    let failed_before_start = note.failed.as_ref().is_none_or(|f| f.at < note.started);
-    if note.started + PATIENCE > now && failed_before_start {
+    let recent = |at: i64, within: i64| at + within > now && at <= now + SKEW;
+    let failed = note.failed.as_ref().filter(|f| f.at <= now + SKEW);
+    if let Some(since) = note.busy.filter(|&since| recent(since, PATIENCE)) {
+        return Plan::Held { since };
+    }
+    if recent(note.started, PATIENCE) && failed.is_none_or(|f| f.at < note.started) {
         return Plan::Await;
     }
-    match &note.failed {
-        Some(f) if f.at + RETRY > now && !changed_after(&f.source, f.at) => Plan::Blocked {
+    match failed {
+        Some(f) if recent(f.at, RETRY) && !changed_after(&f.source, f.at) => Plan::Blocked {
             until: f.at + RETRY,
             failure: f.clone(),
         },
@@ -112,9 +130,13 @@ pub fn enabled(settings: &Settings, account: &Account) -> bool {
 
 pub enum Outcome {
     Renewed(Session),
-    /// Another awsenv holds the account's lock: its session will do.
-    Busy,
+    /// Another awsenv held the account's lock for longer than `patience`.
+    Busy {
+        since: i64,
+    },
     Failed(Failure),
+    /// The session was logged out meanwhile: nothing to renew.
+    Gone,
 }
 
 /// Renews `account`'s session now, waiting at most `patience` for another awsenv at work on
@@ -122,33 +144,66 @@ pub enum Outcome {
 pub fn renew(settings: &Settings, account: &Account, patience: Duration) -> Outcome {
     let cache = Cache::new(settings);
     let name = &account.name;
+    // `awsenv logout` since this renewal was asked for: a new session would undo it.
+    if matches!(cache.read(name), Lookup::Missing) {
+        return Outcome::Gone;
+    }
     let mut note = Note::read(&cache, name);
-    note.started = clock::now();
-    note.write(&cache, name);
+    let now = clock::now();
+    note.started = now;
+    if let Err(line) = note.write(&cache, name) {
+        return Outcome::Failed(failed(&cache, account, &mut note, line));
+    }
     match obtain::session_unattended(settings, account, None, patience) {
         Ok(got) => {
-            cache.remove_beside(name, NOTE);
+            let margin = settings.margin_or_default();
+            if got.session.seconds_left() <= margin {
+                // The shell takes it, but renewing again would only make another like it.
+                let line = format!(
+                    "{name}: its sessions last {}, no longer than the expiry margin ({}): \
+                     lower AWSENV_EXPIRY_MARGIN or raise duration_seconds",
+                    clock::human(got.session.seconds_left()),
+                    clock::human(margin)
+                );
+                failed(&cache, account, &mut note, line);
+            } else {
+                cache.remove_beside(name, NOTE);
+            }
             Outcome::Renewed(got.session)
         }
-        Err(e) if e.kind == ErrorKind::Busy => Outcome::Busy,
-        Err(e) => {
-            let line = failure_line(account, &e);
-            let now = clock::now();
-            let since = match &note.failed {
-                Some(f) if f.line == line => f.since,
-                _ => now,
-            };
-            let failure = Failure {
-                since,
-                at: now,
-                line,
-                source: root(account).name.clone(),
-            };
-            note.failed = Some(failure.clone());
-            note.write(&cache, name);
-            Outcome::Failed(failure)
+        Err(e) if e.kind == ErrorKind::Busy => {
+            let since = note.busy.filter(|&b| b + PATIENCE > now).unwrap_or(now);
+            note.busy = Some(since);
+            let _ = note.write(&cache, name);
+            Outcome::Busy { since }
         }
+        Err(e) => Outcome::Failed(failed(
+            &cache,
+            account,
+            &mut note,
+            failure_line(account, &e),
+        )),
     }
+}
+
+/// Records a failure in the note (the same line as the last, not long ago, keeps its
+/// `since`: the shells that said it stay quiet).
+fn failed(cache: &Cache, account: &Account, note: &mut Note, line: String) -> Failure {
+    let now = clock::now();
+    let since = match &note.failed {
+        Some(f) if f.line == line && f.at + FORGET > now => f.since,
+        _ => now,
+    };
+    let failure = Failure {
+        since,
+        at: now,
+        line,
+        source: root(account).name.clone(),
+    };
+    note.busy = None;
+    note.failed = Some(failure.clone());
+    let _ = note.write(cache, &account.name);
+    failure
 }
 
 /// Starts `awsenv renew ACCOUNT` and lets it go: in a session of its own (no controlling
@@ -246,21 +301,46 @@ mod tests {
     fn a_renewal_under_way_is_awaited_not_repeated() {
         let note = Note {
             started: NOW - 5,
-            failed: None,
+            ..Note::default()
         };
         assert_eq!(plan_for(SessionKind::Role, Some(10), &note), Plan::Await);
         // One that started long ago died without a word: start another.
         let note = Note {
             started: NOW - PATIENCE,
-            failed: None,
+            ..Note::default()
         };
         assert_eq!(plan_for(SessionKind::Role, Some(10), &note), Plan::Renew);
+        // A start in the future is a clock set back, or another host's: it counts for nothing.
+        let note = Note {
+            started: NOW + 600,
+            ..Note::default()
+        };
+        assert_eq!(plan_for(SessionKind::Role, Some(10), &note), Plan::Renew);
+    }
+
+    #[test]
+    fn a_lock_held_elsewhere_is_waited_out_not_fought_over() {
+        let note = Note {
+            started: NOW - 5,
+            busy: Some(NOW - 4),
+            failed: None,
+        };
+        assert_eq!(
+            plan_for(SessionKind::Role, None, &note),
+            Plan::Held { since: NOW - 4 }
+        );
+        let note = Note {
+            busy: Some(NOW - PATIENCE),
+            ..Note::default()
+        };
+        assert_eq!(plan_for(SessionKind::Role, None, &note), Plan::Renew);
     }
 
     #[test]
     fn a_failure_waits_for_retry_or_a_renewed_source() {
         let note = Note {
             started: NOW - 10,
+            busy: None,
             failed: Some(failure(NOW - 9)),
         };
         assert_eq!(
@@ -281,6 +361,7 @@ mod tests {
         assert_eq!(renewed_source, Plan::Renew);
         let note = Note {
             started: NOW - RETRY - 1,
+            busy: None,
             failed: Some(failure(NOW - RETRY)),
         };
         assert_eq!(plan_for(SessionKind::Role, Some(10), &note), Plan::Renew);

@@ -7,7 +7,7 @@ use crate::support::{Home, Out, User, moto, time_in};
 use std::time::{Duration, Instant};
 
 /// alice (MFA) and `admin`, a role from her MFA session, switched to once so both are cached;
-/// then admin's cached session is made to end in 100 s.
+/// then admin's cached session is made to end in 50 s.
 fn ending_role(extra: &[(&str, &str)]) -> (Home, User) {
     let home = Home::new();
     let alice = moto().user(true);
@@ -19,16 +19,17 @@ fn ending_role(extra: &[(&str, &str)]) -> (Home, User) {
     home.run(&["switch", "admin", "--code", &moto().code(&alice)])
         .ok();
     let mut cached = home.read_cache("admin");
-    cached["expiration"] = time_in(100).into();
+    cached["expiration"] = time_in(50).into();
     home.write_cache("admin", &cached);
     (home, alice)
 }
 
-/// A bash that selects admin with the ending session (a 60 s margin makes switch take it),
-/// then runs `steps` with a 200 s margin, inside which that session is.
+/// A bash that selects admin with the ending session (a 30 s margin makes switch take it),
+/// then runs `steps` with a 200 s margin, inside which that session is, close enough to its
+/// end for a renewal before a command to happen at once.
 fn shell(home: &Home, env: &[(&str, &str)], steps: &str) -> Out {
     let script = format!(
-        "set -e\neval \"$(AWSENV_EXPIRY_MARGIN=60 awsenv switch admin 2>/dev/null)\"\n\
+        "set -e\neval \"$(AWSENV_EXPIRY_MARGIN=30 awsenv switch admin 2>/dev/null)\"\n\
          export AWSENV_EXPIRY_MARGIN=200\nstart=$AWS_ACCESS_KEY_ID\n{steps}"
     );
     let mut cmd = home.command("bash");
@@ -176,11 +177,72 @@ fn an_mfa_session_is_never_renewed_and_its_end_is_said_once() {
     let out = home.bash(script).ok();
     assert_eq!(
         out.stderr
-            .matches("awsenv: alice: the MFA session ends in 2m; run awsenv mfa for a new one")
+            .matches("awsenv: alice: the session ends in 2m and needs an MFA code to renew: run awsenv mfa")
             .count(),
         1,
         "{}",
         out.stderr
     );
     assert_eq!(moto().calls_by(&alice.access_key_id), ["GetSessionToken"]);
+}
+
+#[test]
+fn a_lock_held_elsewhere_is_said_once_and_not_waited_on_again() {
+    let (home, _) = ending_role(&[]);
+    // Another awsenv at an MFA prompt for admin: it holds the account's lock.
+    let lock = home.cache_dir().join("admin.lock");
+    let mut holder = std::process::Command::new("flock")
+        .arg(&lock)
+        .args(["sleep", "30"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    let out = shell(
+        &home,
+        &[],
+        // The shell's session is over, and so is the cached one.
+        "python3 -c 'import json, sys; p = sys.argv[1]; s = json.load(open(p)); \
+         s[\"expiration\"] = \"2020-01-01T00:00:00Z\"; open(p, \"w\").write(json.dumps(s))' \
+         \"$XDG_CACHE_HOME/awsenv/admin.json\"\n\
+         export AWS_CREDENTIAL_EXPIRATION=2020-01-01T00:00:00Z\n\
+         eval \"$(awsenv hook bash --before-command)\"\n\
+         eval \"$(awsenv hook bash --before-command --told \"$__awsenv_told\")\"\n\
+         echo \"key=${AWS_ACCESS_KEY_ID-none}\"",
+    )
+    .ok();
+    let waited = start.elapsed();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let line = "awsenv: admin: session expired; another awsenv is making the next one";
+    assert_eq!(out.stderr.matches(line).count(), 1, "{}", out.stderr);
+    assert!(out.stdout.contains("key=none"), "{}", out.stdout);
+    // The first waited a moment for the lock; the second knew better.
+    assert!(waited < Duration::from_secs(6), "{waited:?}");
+    assert_eq!(assume_role_calls(&home), 1);
+}
+
+#[test]
+fn sessions_no_longer_than_the_margin_are_taken_without_a_storm() {
+    let (home, _) = ending_role(&[]);
+    // Every session moto makes for admin lasts 1 h, inside a margin of 2 h.
+    let out = shell(
+        &home,
+        &[],
+        "export AWSENV_EXPIRY_MARGIN=2h\n\
+         eval \"$(awsenv hook bash --before-command)\"\nfirst=$AWS_ACCESS_KEY_ID\n\
+         for _ in 1 2 3; do eval \"$(awsenv hook bash --before-command --told \"$__awsenv_told\")\"; done\n\
+         for _ in 1 2 3; do eval \"$(awsenv hook bash --told \"$__awsenv_told\")\"; done\n\
+         echo \"renewed=$([[ $first != \"$start\" ]] && echo yes) kept=$([[ $first == \"$AWS_ACCESS_KEY_ID\" ]] && echo yes)\"",
+    )
+    .ok();
+    assert!(
+        out.stdout.contains("renewed=yes kept=yes"),
+        "{}",
+        out.stdout
+    );
+    let line = "awsenv: admin: its sessions last 1h, no longer than the expiry margin (2h)";
+    assert_eq!(out.stderr.matches(line).count(), 1, "{}", out.stderr);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(assume_role_calls(&home), 2, "one renewal, not one per hook");
 }
