@@ -28,10 +28,12 @@ __awsenv_hook() {
             # bash before 5.0; before 4.2 there is no clock at all and the binary tells the time.
             printf -v __awsenv_now '%(%s)T' -1 2>/dev/null || __awsenv_now=
         fi
+        # `--told TOKEN` once the hook has told this shell something, so that it says it once;
+        # two expansions, so that the token stays one argument whatever IFS holds.
         if [[ -z $__awsenv_now ]]; then
-            eval "$(command awsenv hook bash --segment)"
+            eval "$(command awsenv hook bash --segment ${__awsenv_told:+"--told"} ${__awsenv_told:+"$__awsenv_told"})"
         elif ((__awsenv_now >= ${__awsenv_next:-0})) || [[ ! -e ${__awsenv_file-} ]]; then
-            eval "$(command awsenv hook bash)"
+            eval "$(command awsenv hook bash ${__awsenv_told:+"--told"} ${__awsenv_told:+"$__awsenv_told"})"
         fi
     fi
     # After the hook, which may have cleared the account.

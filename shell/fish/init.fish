@@ -21,9 +21,15 @@ function awsenv --description 'awsenv: temporary AWS credentials in this shell'
 end
 
 function __awsenv_hook --on-event fish_prompt
-    set -q AWSENV_ACCOUNT; and command awsenv hook fish --segment | source
+    set -q AWSENV_ACCOUNT; and command awsenv hook fish --segment (__awsenv_told) | source
     # After the hook, which may have cleared the account.
     set -q AWSENV_ACCOUNT; or set -g AWSENV_PROMPT ''
+end
+
+# What this shell was last told, for the hook, so that it says each thing once.
+function __awsenv_told
+    test -n "$__awsenv_told"; and printf '%s\n' --told "$__awsenv_told"
+    return 0
 end
 
 function __awsenv_status --description 'sets $status for the prompt that follows'

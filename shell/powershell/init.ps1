@@ -11,7 +11,7 @@ $global:__awsenv_bin = (Get-Command -Name awsenv -CommandType Application -Error
     Select-Object -First 1).Source
 
 # Defined from the start, so that Set-StrictMode finds them on the first prompt.
-foreach ($name in '__awsenv_exp', '__awsenv_next', '__awsenv_margin', '__awsenv_file', '__awsenv_label', 'AWSENV_PROMPT') {
+foreach ($name in '__awsenv_exp', '__awsenv_next', '__awsenv_margin', '__awsenv_file', '__awsenv_label', '__awsenv_told', 'AWSENV_PROMPT') {
     if (-not (Test-Path "Variable:global:$name")) { Set-Variable -Scope Global -Name $name -Value $null }
 }
 
@@ -42,7 +42,9 @@ function global:__awsenv_hook {
     $now = [DateTimeOffset]::UtcNow.ToUnixTimeSeconds()
     if ($env:AWSENV_ACCOUNT -and ($now -ge [long]$global:__awsenv_next -or -not $global:__awsenv_file -or
             -not (Test-Path -LiteralPath $global:__awsenv_file))) {
-        Invoke-Expression (& $global:__awsenv_bin hook powershell | Out-String)
+        # What this session was last told, so that each thing is said once.
+        $told = if ($global:__awsenv_told) { '--told', $global:__awsenv_told } else { @() }
+        Invoke-Expression (& $global:__awsenv_bin hook powershell @told | Out-String)
     }
     # After the hook, which may have cleared the account.
     if ($env:AWSENV_ACCOUNT) { __awsenv_segment $now } else { $global:AWSENV_PROMPT = '' }

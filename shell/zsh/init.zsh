@@ -26,11 +26,13 @@ awsenv() {
 __awsenv_hook() {
     local __awsenv_status=$?
     if [[ -n ${AWSENV_ACCOUNT-} ]]; then
+        # `--told TOKEN` once the hook has told this shell something, so that it says it once;
+        # two expansions, so that the token stays one argument even under sh_word_split.
         if [[ -z ${EPOCHSECONDS-} ]]; then
             # Without zsh/datetime there is no clock: the binary tells the time.
-            eval "$(command awsenv hook zsh --segment)"
+            eval "$(command awsenv hook zsh --segment ${__awsenv_told:+"--told"} ${__awsenv_told:+"$__awsenv_told"})"
         elif ((EPOCHSECONDS >= ${__awsenv_next:-0})) || [[ ! -e ${__awsenv_file-} ]]; then
-            eval "$(command awsenv hook zsh)"
+            eval "$(command awsenv hook zsh ${__awsenv_told:+"--told"} ${__awsenv_told:+"$__awsenv_told"})"
         fi
     fi
     # After the hook, which may have cleared the account.

@@ -408,7 +408,8 @@ fn the_powershell_integration_renders_whole() {
         "function global:__awsenv_hook",
         "function global:prompt",
         "function global:aws",
-        "& $global:__awsenv_bin hook powershell",
+        "& $global:__awsenv_bin hook powershell @told",
+        "'__awsenv_told'",
         "Register-ArgumentCompleter -Native -CommandName awsenv",
     ] {
         assert!(init.contains(piece), "{piece} missing");
