@@ -2,8 +2,10 @@
 #
 # fish has no clock builtin, so at each prompt where an account is selected the hook asks
 # `awsenv hook fish --segment`, which answers in about a millisecond: it updates this shell
-# when the session is near its end or gone, and gives the prompt segment. Sourcing this twice
-# changes nothing.
+# when the session is near its end or gone, and gives the prompt segment. For the same reason,
+# right before each command line (fish_preexec), it asks `awsenv hook fish --before-command`,
+# so that a prompt left open until the session is about to end does not start a command with
+# it. Sourcing this twice changes nothing.
 
 # switch, mfa and clear print shell code for this shell to evaluate; the rest run as they are.
 function awsenv --description 'awsenv: temporary AWS credentials in this shell'
@@ -24,6 +26,10 @@ function __awsenv_hook --on-event fish_prompt
     set -q AWSENV_ACCOUNT; and command awsenv hook fish --segment (__awsenv_told) | source
     # After the hook, which may have cleared the account.
     set -q AWSENV_ACCOUNT; or set -g AWSENV_PROMPT ''
+end
+
+function __awsenv_preexec --on-event fish_preexec
+    set -q AWSENV_ACCOUNT; and command awsenv hook fish --before-command (__awsenv_told) | source
 end
 
 # What this shell was last told, for the hook, so that it says each thing once.

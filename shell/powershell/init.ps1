@@ -6,6 +6,12 @@
 # does it ask `awsenv hook`, which updates this session. The prompt it wraps (starship's, or
 # any other) still sees $? and $LASTEXITCODE as the user's command left them. Loading this
 # twice changes nothing.
+#
+# Unlike bash, zsh and fish, PowerShell gets no check right before a command line: it has no
+# event for that. A handler of PSReadLine's Enter would take the user's own binding of Enter
+# and miss hosts without PSReadLine; PreCommandLookupAction fires at every command lookup, in
+# scripts and in this prompt too, not once per line. So the prompt hook alone keeps the
+# session; with `--aws-wrapper`, `aws` renews it before it runs.
 
 $global:__awsenv_bin = (Get-Command -Name awsenv -CommandType Application -ErrorAction Stop |
     Select-Object -First 1).Source

@@ -3,8 +3,9 @@
 # A prompt in steady state runs no process: the hook compares the clock (EPOCHSECONDS, from
 # the zsh/datetime module) with the moment the session enters its expiry margin, and checks
 # that its cache file still exists. Only then does it ask `awsenv hook`, which updates this
-# shell. The hook keeps $?, works under `setopt nounset`, and registering it twice changes
-# nothing.
+# shell. Right before each command line (preexec) the same check runs once more, so that a
+# prompt left open past that moment does not start a command with a session about to end.
+# Both keep $?, work under `setopt nounset`, and registering them twice changes nothing.
 
 zmodload zsh/datetime 2>/dev/null
 
@@ -80,10 +81,23 @@ if [[ $__awsenv_opt_aws == 1 ]]; then
     }
 fi
 
-# First among the precmd hooks, so that those after it (starship, the user's own) see the
-# updated environment and the status of the user's command.
-typeset -ga precmd_functions
+# Right before a command line runs, the prompt's check. Due (the session entered its margin,
+# or its file is gone), it asks `awsenv hook zsh --before-command`, which may renew the
+# session first. Without zsh/datetime there is no clock, and the prompt's call of the binary
+# is all there is.
+__awsenv_preexec() {
+    if [[ -n ${AWSENV_ACCOUNT-} && -n ${EPOCHSECONDS-} ]] &&
+        { ((EPOCHSECONDS >= ${__awsenv_next:-0})) || [[ ! -e ${__awsenv_file-} ]]; }; then
+        eval "$(command awsenv hook zsh --before-command ${__awsenv_told:+"--told"} ${__awsenv_told:+"$__awsenv_told"})"
+    fi
+    return 0
+}
+
+# First among the precmd and preexec hooks, so that those after them (starship, the user's
+# own) see the updated environment, and the status of the user's command.
+typeset -ga precmd_functions preexec_functions
 precmd_functions=(__awsenv_hook ${precmd_functions:#__awsenv_hook})
+preexec_functions=(__awsenv_preexec ${preexec_functions:#__awsenv_preexec})
 
 # Completion of commands and account names, if compinit is loaded (put this file's line after it).
 if (( $+functions[compdef] )); then
