@@ -1,44 +1,42 @@
-//! The prompt hook: silent and process-free while nothing changes, and at the next prompt
-//! after something did: expiry, logout in another terminal, a newer session from another.
+//! The prompt hook: silent and process-free while nothing changes (and so is the pre-command
+//! hook), and at the next prompt after something did: expiry, logout in another terminal, a
+//! newer session from another.
 
-use crate::support::{AWSENV, moto};
-use crate::{ALL, Rc, Sh, Terminal, alice_home, terminal_with_ended_session};
+use crate::support::moto;
+use crate::{ALL, Rc, Sh, Shim, Terminal, alice_home, terminal_with_ended_session};
 use std::time::Duration;
 
 #[test]
-fn steady_state_prompts_start_no_awsenv_process() {
+fn steady_state_prompts_and_commands_start_no_awsenv_process() {
     for sh in [Sh::Bash, Sh::Zsh] {
         let (home, alice) = alice_home();
-        // A shim first on PATH logs every start of awsenv, then runs the real one.
-        let shim = home.dir.join("shim");
-        std::fs::create_dir_all(&shim).unwrap();
-        let log = home.dir.join("starts.log");
-        let script = format!(
-            "#!/bin/sh\necho \"$*\" >> {}\nexec {AWSENV} \"$@\"\n",
-            log.display()
-        );
-        std::fs::write(shim.join("awsenv"), script).unwrap();
-        std::fs::set_permissions(
-            shim.join("awsenv"),
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .unwrap();
+        let shim = Shim::new(&home);
         let rc = Rc {
-            before: &format!("export PATH='{}':\"$PATH\"", shim.display()),
+            before: &shim.rc_line(sh),
             ..Rc::default()
         };
         let mut t = Terminal::start_with(&home, sh, &rc);
         t.switch_with_mfa("alice", &alice);
         assert_eq!(t.next_prompt(), "alice 12h");
-        let starts = std::fs::read_to_string(&log).unwrap();
-        assert!(starts.contains("init"), "the shim sees awsenv: {starts}");
+        // The pre-command hook is there, and would run at each command line.
+        let installed = match sh {
+            Sh::Bash => t.run("trap -p DEBUG"),
+            _ => t.run("print -r -- $preexec_functions"),
+        };
+        assert!(installed.contains("__awsenv_"), "{sh:?}: {installed}");
+        let starts = shim.starts();
+        assert!(
+            starts.iter().any(|s| s.starts_with("[init]")),
+            "the shim sees awsenv: {starts:?}"
+        );
         for _ in 0..20 {
+            t.run("true; true");
             assert_eq!(t.prompt(), "alice 12h", "{sh:?}");
         }
         assert_eq!(
-            std::fs::read_to_string(&log).unwrap(),
+            shim.starts(),
             starts,
-            "{sh:?}: 20 prompts started awsenv"
+            "{sh:?}: 20 command lines and 40 prompts started awsenv"
         );
     }
 }

@@ -8,10 +8,12 @@ mod support;
 mod assets;
 mod completion;
 mod hook;
+mod preexec;
 mod session;
 
+use std::path::PathBuf;
 use support::pty::Pty;
-use support::{Home, User, moto};
+use support::{AWSENV, Home, User, moto};
 
 /// Every prompt ends with this, after the awsenv segment.
 const PROMPT: &str = "PROMPT> ";
@@ -191,6 +193,49 @@ pub fn terminal_with_ended_session(sh: Sh, init_args: &str) -> (Home, User, Term
     t.run("awsenv switch alice");
     std::thread::sleep(std::time::Duration::from_secs(3));
     (home, alice, t)
+}
+
+/// An `awsenv` first on PATH that logs each start of the binary (its arguments, one line,
+/// each in brackets) and then runs the real one.
+pub struct Shim {
+    dir: PathBuf,
+    log: PathBuf,
+}
+
+impl Shim {
+    pub fn new(home: &Home) -> Shim {
+        let dir = home.dir.join("shim");
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = home.dir.join("starts.log");
+        let script = format!(
+            "#!/bin/sh\n{{ printf '[%s]' \"$@\"; echo; }} >> '{}'\nexec {AWSENV} \"$@\"\n",
+            log.display()
+        );
+        std::fs::write(dir.join("awsenv"), script).unwrap();
+        std::fs::set_permissions(
+            dir.join("awsenv"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        Shim { dir, log }
+    }
+
+    /// The rc line that puts the shim first on PATH.
+    pub fn rc_line(&self, sh: Sh) -> String {
+        match sh {
+            Sh::Fish => format!("set -gx PATH '{}' $PATH", self.dir.display()),
+            _ => format!("export PATH='{}':\"$PATH\"", self.dir.display()),
+        }
+    }
+
+    /// Every start so far, e.g. `[hook][bash][--before-command]`.
+    pub fn starts(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
 }
 
 fn next() -> u64 {
