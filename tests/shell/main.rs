@@ -9,6 +9,7 @@ mod assets;
 mod completion;
 mod hook;
 mod preexec;
+mod renewal;
 mod session;
 
 use std::path::PathBuf;
