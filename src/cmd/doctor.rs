@@ -200,14 +200,15 @@ fn shell_integration(settings: &Settings, findings: &mut Vec<String>) {
         "bash" => (
             home.join(".bashrc"),
             "eval \"$(awsenv init bash)\"",
-            &["PROMPT_COMMAND="],
+            // A DEBUG trap set later replaces the one that renews before a command.
+            &["PROMPT_COMMAND=", "trap "],
         ),
         "zsh" => {
             let dir = settings.zdotdir.clone().unwrap_or_else(|| home.clone());
             (
                 dir.join(".zshrc"),
                 "eval \"$(awsenv init zsh)\"",
-                &["precmd_functions=("],
+                &["precmd_functions=(", "preexec_functions=("],
             )
         }
         "fish" => (
@@ -230,12 +231,16 @@ fn shell_integration(settings: &Settings, findings: &mut Vec<String>) {
         return;
     };
     let undoer = |l: &&&str| {
-        undoers.iter().any(|u| l.starts_with(u))
+        undoers
+            .iter()
+            .any(|u| l.starts_with(u) && (*u != "trap " || l.ends_with(" DEBUG")))
             && ![
                 "$PROMPT_COMMAND",
                 "${PROMPT_COMMAND",
                 "$precmd_functions",
                 "${precmd_functions",
+                "$preexec_functions",
+                "${preexec_functions",
             ]
             .iter()
             .any(|kept| l.contains(kept))

@@ -142,6 +142,13 @@ fn each_breakage_is_one_finding() {
             format!("{BASHRC}PROMPT_COMMAND='history -a'\n"),
             "undoes awsenv after its line (PROMPT_COMMAND='history -a')",
         ),
+        (
+            "a later DEBUG trap",
+            CONFIG.into(),
+            CREDENTIALS.into(),
+            format!("{BASHRC}trap 'echo hi' DEBUG\n"),
+            "undoes awsenv after its line (trap 'echo hi' DEBUG)",
+        ),
     ];
     for (what, config, credentials, bashrc, expected) in cases {
         let home = home(&config, &credentials, &bashrc);
