@@ -187,12 +187,7 @@ fn switch_with_code(t: &mut Terminal, alice: &User) {
 
 /// AssumeRole calls made with alice's MFA session.
 fn assume_role_calls(home: &Home) -> u64 {
-    let key = home.read_cache("alice")["access_key_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let calls = moto().calls_by(&key);
-    calls.iter().filter(|c| *c == "AssumeRole").count() as u64
+    moto().assume_role_calls(home, "alice") as u64
 }
 
 /// Fails if the terminal shows a secret: alice's or admin's cached, or any seen before.

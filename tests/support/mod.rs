@@ -202,6 +202,17 @@ impl Moto {
         );
     }
 
+    /// AssumeRole calls made with the session `source` has cached in `home` (a role's
+    /// renewals, when `source` is the MFA user it is assumed from).
+    pub fn assume_role_calls(&self, home: &Home, source: &str) -> usize {
+        let key = home.read_cache(source)["access_key_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let calls = self.calls_by(&key);
+        calls.iter().filter(|c| *c == "AssumeRole").count()
+    }
+
     /// STS/IAM actions made with `access_key_id`, in order.
     pub fn calls_by(&self, access_key_id: &str) -> Vec<String> {
         let v = self.request("GET", "/_awsenv/calls", &Value::Null);
