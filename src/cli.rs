@@ -311,8 +311,10 @@ impl ShellArg {
 
 #[derive(Debug, Args)]
 pub struct SessionArgs {
-    /// Length of a new session: 3600, 90m, 12h [default: AWS's, 12h for a user, 1h for a role]
-    #[arg(long, env = "AWSENV_SESSION_DURATION", value_parser = duration)]
+    /// Length of the session: 3600, 90m, 12h; a cached one of another length is not used
+    /// [default: the profile's duration_seconds, else AWSENV_SESSION_DURATION for a user and
+    /// AWSENV_ROLE_DURATION for a role, else AWS's: 12h for a user, 1h for a role]
+    #[arg(long, value_parser = duration)]
     pub duration: Option<u32>,
 
     /// The MFA code, instead of asking for it

@@ -786,6 +786,7 @@ mod tests {
             identity: "arn:aws:sts::123456789012:assumed-role/r/s".into(),
             mfa_serial: None,
             origin: "role:x".into(),
+            asked: None,
         };
         let current = Current::from_vars(
             [

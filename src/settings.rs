@@ -36,6 +36,11 @@ pub struct Settings {
     timeout: std::result::Result<u64, String>,
     /// `AWSENV_MFA_PROCESS_TIMEOUT`, likewise.
     mfa_process_timeout: std::result::Result<u32, String>,
+    /// `AWSENV_SESSION_DURATION` and `AWSENV_ROLE_DURATION`: the length asked of
+    /// GetSessionToken and of AssumeRole where neither `--duration` nor the profile's
+    /// `duration_seconds` says (as aws-vault's AWS_SESSION_TOKEN_TTL and AWS_ASSUME_ROLE_TTL).
+    session_duration: std::result::Result<Option<u32>, String>,
+    role_duration: std::result::Result<Option<u32>, String>,
     /// `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`, unless
     /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`.
     pub sts_endpoint: Option<String>,
@@ -108,6 +113,8 @@ impl Settings {
                 .map(|t| t.map_or(DEFAULT_TIMEOUT, |t| u64::from(t.max(1)))),
             mfa_process_timeout: span("AWSENV_MFA_PROCESS_TIMEOUT")
                 .map(|t| t.map_or(DEFAULT_MFA_PROCESS_TIMEOUT, |t| t.max(1))),
+            session_duration: span("AWSENV_SESSION_DURATION"),
+            role_duration: span("AWSENV_ROLE_DURATION"),
             sts_endpoint: endpoint("AWS_ENDPOINT_URL_STS"),
             iam_endpoint: endpoint("AWS_ENDPOINT_URL_IAM"),
             colors: if var("NO_COLOR").is_some() {
@@ -155,6 +162,20 @@ impl Settings {
     }
 
     /// Seconds to wait for AWS per attempt.
+    /// `AWSENV_SESSION_DURATION` (for GetSessionToken) or `AWSENV_ROLE_DURATION` (for
+    /// AssumeRole), with the variable's name; an error names it too.
+    pub fn default_duration(&self, role: bool) -> Result<Option<(u32, &'static str)>> {
+        let (value, name) = if role {
+            (&self.role_duration, "AWSENV_ROLE_DURATION")
+        } else {
+            (&self.session_duration, "AWSENV_SESSION_DURATION")
+        };
+        match value {
+            Ok(d) => Ok(d.map(|d| (d, name))),
+            Err(e) => Err(fail!(Config, "{e}")),
+        }
+    }
+
     pub fn timeout(&self) -> Result<u64> {
         self.timeout.clone().map_err(|e| fail!(Config, "{e}"))
     }

@@ -241,6 +241,7 @@ mod tests {
             identity: "arn:aws:iam::123456789012:user/alice".into(),
             mfa_serial: None,
             origin: "key:AKIA".into(),
+            asked: None,
         }
     }
 

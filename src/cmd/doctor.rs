@@ -163,8 +163,12 @@ fn accounts(profiles: &Profiles, findings: &mut Vec<String>) {
                 continue;
             }
         };
-        if let Err(e) = obtain::check_duration(&account, account.duration) {
-            findings.push(format!("{e} (duration_seconds)"));
+        let length = account.duration.map(|seconds| obtain::Length {
+            seconds,
+            from: obtain::LengthFrom::Profile,
+        });
+        if let Err(e) = obtain::check_duration(&account, length) {
+            findings.push(e.to_string());
         }
     }
 }

@@ -140,6 +140,7 @@ mod tests {
             identity: "arn:aws:iam::123456789012:user/alice".into(),
             mfa_serial: None,
             origin: "key:AKIA".into(),
+            asked: None,
         };
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/export");
         for format in Format::value_variants() {

@@ -66,6 +66,10 @@ pub struct Session {
     pub mfa_serial: Option<String>,
     /// See `Account::origin`: what the session was made from.
     pub origin: String,
+    /// The length asked for, in seconds (None: AWS's default), so that a later `--duration`
+    /// asking for another gets a new session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asked: Option<u32>,
 }
 
 impl Session {

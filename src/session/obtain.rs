@@ -25,7 +25,7 @@ const CHAINED_MAX: u32 = 3600;
 const ROLE_DEFAULT: u32 = 3600;
 
 pub struct Options<'a> {
-    /// `--duration` or `AWSENV_SESSION_DURATION`, for the account asked for (not its sources).
+    /// `--duration`, for the account asked for (not its sources).
     pub duration: Option<u32>,
     /// `awsenv mfa`: a new session even when a cached one is fresh.
     pub force: bool,
@@ -84,8 +84,6 @@ fn obtain_with(
     options: &Options,
     patience: Option<Duration>,
 ) -> Result<Obtained> {
-    let duration = options.duration.or(account.duration);
-    check_duration(account, duration)?;
     if options.force && account.mfa_serial.is_none() && matches!(account.source, Source::Role(_)) {
         return Err(no_device(settings, account));
     }
@@ -99,7 +97,7 @@ fn obtain_with(
         margin: settings.margin()?,
         reported: RefCell::new(Vec::new()),
     };
-    broker.obtain(account, duration, account.mfa_serial.as_deref())
+    broker.obtain(account, options.duration, account.mfa_serial.as_deref())
 }
 
 fn no_device(settings: &Settings, account: &Account) -> crate::error::Error {
@@ -143,22 +141,64 @@ pub fn within(name: &str, what: &str, (min, max): (u32, u32), d: u32) -> Result<
     ))
 }
 
-pub fn check_duration(account: &Account, duration: Option<u32>) -> Result<()> {
-    let Some(d) = duration else { return Ok(()) };
+/// How long a new session of an account is asked to last, and who said so.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Length {
+    pub seconds: u32,
+    pub from: LengthFrom,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LengthFrom {
+    /// `--duration` on the command line.
+    Flag,
+    /// The profile's `duration_seconds`.
+    Profile,
+    /// `AWSENV_SESSION_DURATION` or `AWSENV_ROLE_DURATION`.
+    Env(&'static str),
+}
+
+/// The length of `account`'s next session: `--duration` (`flag`) first, then the profile's
+/// `duration_seconds`, then the environment's default for its kind of session; None leaves
+/// it to AWS.
+pub fn length(settings: &Settings, account: &Account, flag: Option<u32>) -> Result<Option<Length>> {
+    let with = |seconds, from| Length { seconds, from };
+    if let Some(seconds) = flag {
+        return Ok(Some(with(seconds, LengthFrom::Flag)));
+    }
+    if let Some(seconds) = account.duration {
+        return Ok(Some(with(seconds, LengthFrom::Profile)));
+    }
+    let role = matches!(account.source, Source::Role(_));
+    Ok(settings
+        .default_duration(role)?
+        .map(|(seconds, var)| with(seconds, LengthFrom::Env(var))))
+}
+
+/// Checks a length against AWS's limits, naming where it came from.
+pub fn check_duration(account: &Account, length: Option<Length>) -> Result<()> {
+    let Some(Length { seconds: d, from }) = length else {
+        return Ok(());
+    };
     let name = &account.name;
+    let from = match from {
+        LengthFrom::Flag => "--duration".to_owned(),
+        LengthFrom::Profile => format!("duration_seconds of [profile {name}]"),
+        LengthFrom::Env(var) => var.to_owned(),
+    };
     let (what, limits) = match &account.source {
         Source::Keys(_) => ("a GetSessionToken session", SESSION_TOKEN_LIMITS),
         Source::Role(_) => ("an AssumeRole session", ASSUME_ROLE_LIMITS),
     };
-    within(name, what, limits, d)?;
+    within(name, what, limits, d).map_err(|e| fail!(Config, "{e} (by {from})"))?;
     if let Source::Role(role) = &account.source
         && matches!(role.from.source, Source::Role(_))
         && d > CHAINED_MAX
     {
         return Err(fail!(
             Config,
-            "{name}: AWS caps a role assumed from another role at 1h; {} was asked for: \
-             use --duration 1h or less",
+            "{name}: AWS caps a role assumed from another role at 1h; {} was asked for by \
+             {from}: ask for 1h or less",
             clock::human(d.into())
         ));
     }
@@ -181,15 +221,31 @@ struct Broker<'a> {
 }
 
 impl Broker<'_> {
+    /// `flag`: the `--duration` asked for this account (not for its sources).
     fn obtain(
         &self,
         account: &Account,
-        duration: Option<u32>,
+        flag: Option<u32>,
         serial: Option<&str>,
     ) -> Result<Obtained> {
+        let length = length(self.settings, account, flag)?;
+        check_duration(account, length)?;
+        if let Some(l) = length
+            && i64::from(l.seconds) <= self.margin
+        {
+            return Err(fail!(
+                Config,
+                "{}: a session of {} would be inside the expiry margin ({}) from its start: \
+                 ask for a longer one, or lower AWSENV_EXPIRY_MARGIN",
+                account.name,
+                clock::human(l.seconds.into()),
+                clock::human(self.margin)
+            ));
+        }
+        let duration = length.map(|l| l.seconds);
         let fresh = || {
             (!self.options.force)
-                .then(|| self.cached(account, serial))
+                .then(|| self.cached(account, serial, flag))
                 .flatten()
         };
         if let Some(session) = fresh() {
@@ -233,9 +289,19 @@ impl Broker<'_> {
         })
     }
 
-    fn cached(&self, account: &Account, serial: Option<&str>) -> Option<Session> {
+    fn cached(
+        &self,
+        account: &Account,
+        serial: Option<&str>,
+        flag: Option<u32>,
+    ) -> Option<Session> {
         let name = &account.name;
         match self.cache.read(name) {
+            // An explicit --duration is a request for that length, not for any session.
+            Lookup::Found(s) if flag.is_some() && s.asked != flag => {
+                crate::debug!("cached session of {name} was asked for another length");
+                None
+            }
             Lookup::Found(s) if s.origin != account.origin() => {
                 crate::debug!("cached session of {name} was made from another key or role");
                 None
@@ -293,6 +359,7 @@ impl Broker<'_> {
             identity: issued.identity,
             mfa_serial: serial,
             origin: account.origin(),
+            asked: duration,
         })
     }
 

@@ -354,3 +354,102 @@ fn a_cached_session_made_from_another_key_is_not_used() {
         format!("key:{}", new.access_key_id)
     );
 }
+
+/// `awsenv` in `home` with `env` set.
+fn run_with(home: &Home, env: &[(&str, &str)], args: &[&str]) -> crate::support::Out {
+    let mut cmd = home.awsenv(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    home.output(cmd.output().unwrap(), false)
+}
+
+#[test]
+fn session_and_role_lengths_are_set_apart_and_each_names_its_source() {
+    let home = Home::new();
+    let alice = moto().user(true);
+    let (admin, target) = (
+        moto().role(true, None, 3600),
+        moto().role(false, None, 43200),
+    );
+    home.user_account("alice", &alice)
+        .role_account("admin", &admin, "alice")
+        .role_account("target", &target, "admin");
+    // A 12h user session does not make the chained roles ask for 12h.
+    let env = [("AWSENV_SESSION_DURATION", "12h")];
+    let code = moto().code(&alice);
+    let out = run_with(&home, &env, &["switch", "target", "--code", &code]).ok();
+    assert!(
+        out.stderr.contains("target: new role session, 1h"),
+        "{}",
+        out.stderr
+    );
+    // A role length that cannot be: refused before any call, naming the variable.
+    let out = run_with(
+        &home,
+        &[("AWSENV_ROLE_DURATION", "2h")],
+        &["switch", "target"],
+    )
+    .fails(3);
+    assert!(
+        out.stderr
+            .contains("AWS caps a role assumed from another role at 1h; 2h was asked for by AWSENV_ROLE_DURATION"),
+        "{}",
+        out.stderr
+    );
+    home.profile(
+        "long",
+        &[
+            ("role_arn", &admin),
+            ("source_profile", "alice"),
+            ("duration_seconds", "50000"),
+        ],
+    );
+    let out = home.run(&["switch", "long"]).fails(3);
+    assert!(
+        out.stderr
+            .contains("(by duration_seconds of [profile long])"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_explicit_duration_gets_a_session_of_that_length() {
+    let home = Home::new();
+    let bob = moto().user(false);
+    home.user_account("bob", &bob);
+    home.run(&["switch", "bob"]).ok();
+    let out = home.run(&["switch", "bob", "--duration", "2h"]).ok();
+    assert!(
+        out.stderr.contains("bob: new session (no MFA), 2h"),
+        "{}",
+        out.stderr
+    );
+    let out = home.run(&["switch", "bob", "--duration", "2h"]).ok();
+    assert!(out.stderr.contains("using cached"), "{}", out.stderr);
+    // Without --duration any fresh session will do.
+    let out = home.run(&["switch", "bob"]).ok();
+    assert!(out.stderr.contains("using cached"), "{}", out.stderr);
+    assert_eq!(
+        moto()
+            .calls_by(&bob.access_key_id)
+            .iter()
+            .filter(|c| *c == "GetSessionToken")
+            .count(),
+        2
+    );
+    // A length inside the margin would be renewed at every use: refused.
+    let out = run_with(
+        &home,
+        &[("AWSENV_EXPIRY_MARGIN", "20m")],
+        &["switch", "bob", "--duration", "15m"],
+    )
+    .fails(3);
+    assert!(
+        out.stderr
+            .contains("bob: a session of 15m would be inside the expiry margin (20m)"),
+        "{}",
+        out.stderr
+    );
+}
