@@ -146,18 +146,7 @@ fn accounts(profiles: &Profiles, findings: &mut Vec<String>) {
             }
             // Profiles that other tools serve (SSO, credential_source, web identity) are
             // fine as they are; awsenv just does not manage them.
-            Err(_)
-                if [
-                    "sso_session",
-                    "sso_start_url",
-                    "credential_source",
-                    "web_identity_token_file",
-                ]
-                .iter()
-                .any(|k| profiles.value(name, k).is_some()) =>
-            {
-                continue;
-            }
+            Err(_) if profiles.served_elsewhere(name).is_some() => continue,
             Err(e) => {
                 findings.push(e.to_string());
                 continue;

@@ -12,8 +12,10 @@ use serde::Serialize;
 #[derive(Serialize)]
 struct Row {
     account: String,
-    /// user, role, or invalid (see `error`)
+    /// user, role, other (`served_by` another tool), or invalid (see `error`)
     kind: &'static str,
+    /// The key that hands the profile to another tool (`credential_process`, `sso_session`).
+    served_by: Option<&'static str>,
     source: Option<String>,
     mfa_serial: Option<String>,
     session: Option<CachedSession>,
@@ -67,6 +69,7 @@ fn rows(profiles: &Profiles, cache: &Cache, margin: i64) -> Vec<Row> {
             let mut row = Row {
                 account: name.to_owned(),
                 kind: "invalid",
+                served_by: None,
                 source: None,
                 mfa_serial: None,
                 session,
@@ -79,6 +82,10 @@ fn rows(profiles: &Profiles, cache: &Cache, margin: i64) -> Vec<Row> {
                         row.source = Some(role.from.name.clone());
                     }
                     row.mfa_serial = account.mfa_serial;
+                }
+                Err(_) if profiles.served_elsewhere(name).is_some() => {
+                    row.kind = "other";
+                    row.served_by = profiles.served_elsewhere(name);
                 }
                 Err(e) => row.error = Some(e.to_string()),
             }
@@ -100,6 +107,7 @@ fn table(rows: &[Row]) -> String {
                 None => "-".into(),
             };
             let kind = match (&r.source, &r.error) {
+                _ if let Some(key) = r.served_by => format!("{key} (not awsenv's)"),
                 (_, Some(_)) => "invalid (awsenv switch says why)".into(),
                 (Some(source), _) => format!("role from {source}"),
                 (None, None) => r.kind.into(),

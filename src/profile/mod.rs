@@ -155,6 +155,20 @@ impl Profiles {
     }
 
     /// Resolves a profile into an account, following `source_profile` to its keys.
+    /// The key that makes `name` a profile other tools serve (a credential process, SSO,
+    /// an instance role, web identity), which awsenv leaves to them.
+    pub fn served_elsewhere(&self, name: &str) -> Option<&'static str> {
+        [
+            "credential_process",
+            "sso_session",
+            "sso_start_url",
+            "credential_source",
+            "web_identity_token_file",
+        ]
+        .into_iter()
+        .find(|k| self.value(name, k).is_some())
+    }
+
     pub fn account(&self, name: &str) -> Result<Account> {
         let mut chain = Vec::new();
         let mut account = self.resolve(name, &mut chain)?;

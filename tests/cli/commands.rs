@@ -123,7 +123,15 @@ fn list_shows_kinds_devices_and_sessions() {
     let role = moto().role(true, None, 3600);
     home.user_account("alice", &alice)
         .role_account("admin", &role, "alice")
-        .profile("broken", &[("role_arn", &role)]);
+        .profile("broken", &[("role_arn", &role)])
+        .profile(
+            "sso",
+            &[("sso_session", "corp"), ("sso_account_id", "123456789012")],
+        )
+        .profile(
+            "vault",
+            &[("credential_process", "aws-vault export --format=json x")],
+        );
     home.run(&["switch", "alice", "--code", &moto().code(&alice)])
         .ok();
     let out = home.run(&["list"]).ok();
@@ -131,10 +139,12 @@ fn list_shows_kinds_devices_and_sessions() {
     assert_eq!(
         lines,
         [
-            "ACCOUNT  KIND                              MFA  SESSION",
-            "admin    role from alice                   yes  -",
-            "alice    user                              yes  mfa 12h",
-            "broken   invalid (awsenv switch says why)  -    -",
+            "ACCOUNT  KIND                               MFA  SESSION",
+            "admin    role from alice                    yes  -",
+            "alice    user                               yes  mfa 12h",
+            "broken   invalid (awsenv switch says why)   -    -",
+            "sso      sso_session (not awsenv's)         -    -",
+            "vault    credential_process (not awsenv's)  -    -",
         ]
     );
     let json: Value = serde_json::from_str(&home.run(&["list", "--json"]).ok().stdout).unwrap();
