@@ -276,6 +276,16 @@ impl Broker<'_> {
         // must say so while nothing is spent.
         let pending = self.cache.prepare(&lock)?;
         let session = self.create(account, duration, serial)?;
+        if self.attended && session.seconds_left() <= self.margin {
+            // AWS's default (or a cap) is no longer than the margin: every use would renew.
+            say(&format!(
+                "{}: this session lasts {}, no longer than the expiry margin ({}), so every \
+                 use makes a new one: lower AWSENV_EXPIRY_MARGIN or ask for longer (--duration)",
+                account.name,
+                clock::human(session.seconds_left()),
+                clock::human(self.margin)
+            ));
+        }
         if let Err(e) = pending.commit(&session) {
             // The code is spent and the session is good: use it, and say it was not kept.
             say(&format!(

@@ -452,4 +452,19 @@ fn an_explicit_duration_gets_a_session_of_that_length() {
         "{}",
         out.stderr
     );
+    // AWS's default length, no longer than the margin: made, and said.
+    let out = run_with(
+        &home,
+        &[("AWSENV_EXPIRY_MARGIN", "13h")],
+        &["switch", "bob"],
+    )
+    .ok();
+    assert!(
+        out.stderr.contains(
+            "bob: this session lasts 12h, no longer than the expiry margin (13h), so every use \
+             makes a new one"
+        ),
+        "{}",
+        out.stderr
+    );
 }
