@@ -5,7 +5,7 @@
 use super::{Context, Run};
 use crate::cli;
 use crate::error::{ErrorKind, Result, fail};
-use crate::profile::{self, Files, Profiles};
+use crate::profile::{self, FileKind, Files, Profiles};
 use crate::session::cache::{Cache, Lookup};
 use crate::session::obtain;
 use crate::settings::Settings;
@@ -24,8 +24,10 @@ fn doctor(settings: &Settings) -> Result<()> {
     let files = &settings.files;
     let mut findings = Vec::new();
     files_themselves(files, &mut findings);
-    let profiles = Profiles::load(files.clone())?;
-    accounts(&profiles, &mut findings);
+    match Profiles::load(files.clone()) {
+        Ok(profiles) => accounts(&profiles, &mut findings),
+        Err(e) => findings.push(e.to_string()),
+    }
     cache(settings, &mut findings);
     shell_integration(settings, &mut findings);
     installation(settings, &mut findings);
@@ -53,31 +55,23 @@ fn doctor(settings: &Settings) -> Result<()> {
     }
 }
 
-/// Each file's own sections: a section twice (the AWS CLI refuses the file), a key twice in
-/// a section (only the last counts), and a key the two files set differently (the
-/// credentials file wins).
+/// Each file as AWS's tools read it: every line that botocore (the AWS CLI) reads otherwise
+/// than the AWS SDKs and awsenv, and a key the two files set differently (the credentials
+/// file wins).
 fn files_themselves(files: &Files, findings: &mut Vec<String>) {
     let mut merged: [BTreeMap<String, BTreeMap<String, String>>; 2] = Default::default();
-    for (i, (path, is_config)) in [(&files.config, true), (&files.credentials, false)]
-        .into_iter()
-        .enumerate()
+    for (i, (path, kind)) in [
+        (&files.config, FileKind::Config),
+        (&files.credentials, FileKind::Credentials),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
         let file = path.display();
-        // The same header twice, as written: `[default]` beside `[profile default]` is fine.
-        let mut headers = BTreeSet::new();
-        for header in text.lines().filter_map(profile::header) {
-            let header: Vec<&str> = header.split_whitespace().collect();
-            if !headers.insert(header.join(" ")) {
-                findings.push(format!(
-                    "[{}]: this section appears twice in {file}, which the AWS CLI refuses: merge them",
-                    header.join(" ")
-                ));
-            }
-        }
-        if !is_config
+        if kind == FileKind::Credentials
             && let Ok(meta) = std::fs::metadata(path)
             && meta.mode() & 0o077 != 0
         {
@@ -86,20 +80,9 @@ fn files_themselves(files: &Files, findings: &mut Vec<String>) {
                 meta.mode() & 0o777
             ));
         }
-        for (name, values) in profile::parse_ini(&text, is_config) {
-            let mut keys = BTreeSet::new();
-            for (key, value) in values {
-                if !keys.insert(key.clone()) {
-                    findings.push(format!(
-                        "{name}: {key} is set twice in {file}; only the last counts: remove the other"
-                    ));
-                }
-                merged[i]
-                    .entry(name.clone())
-                    .or_default()
-                    .insert(key, value);
-            }
-        }
+        findings.extend(profile::disagree::findings(&file.to_string(), kind, &text));
+        // A file that cannot be read says so when the profiles are loaded.
+        merged[i] = profile::read_file(kind, &text).unwrap_or_default();
     }
     let [config, credentials] = &merged;
     for (name, keys) in config {

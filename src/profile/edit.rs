@@ -8,20 +8,12 @@
 //! then runs.
 
 use crate::error::{Result, fail};
-use crate::profile::section_profile;
+pub use crate::profile::FileKind;
+use crate::profile::ini::{self, Name};
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
-
-/// Which shared file: their sections name profiles differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// `[profile NAME]` (and `[default]`).
-    Config,
-    /// `[NAME]`.
-    Credentials,
-}
 
 /// Sets (`Some`) or removes (`None`) `key` in the profile `name` of the config file at `path`.
 /// A missing profile section is appended; a missing file is created (mode 0600).
@@ -143,11 +135,12 @@ fn check(kind: FileKind, name: &str, key: &str, value: Option<&str>) -> Result<(
     Ok(())
 }
 
-/// The profile a section header (`profile x` inside the brackets) stands for.
+/// The profile a section header (`profile x` inside the brackets) stands for, as the reader
+/// names it.
 fn names(kind: FileKind, header: &str) -> Option<String> {
-    match kind {
-        FileKind::Config => section_profile(header),
-        FileKind::Credentials => Some(header.trim().to_owned()),
+    match ini::name(kind, header) {
+        Name::Profile(name) | Name::Unusual(name) => Some(name),
+        Name::Other => None,
     }
 }
 

@@ -1,13 +1,17 @@
-//! Accounts are the profiles of the AWS shared config and credentials files, read with the AWS
-//! CLI's rules: `[profile x]` in config, `[x]` in credentials, the credentials file winning where
-//! both set a key, keys case-insensitive, `#`/`;` comment lines. Long-term keys are read from
-//! where the user keeps them and never leave this process except to sign a request.
+//! Accounts are the profiles of the AWS shared config and credentials files, read as the AWS
+//! SDKs read them (see `ini`): `[profile x]` in config, `[x]` in credentials, the credentials
+//! file winning where both set a key. Long-term keys are read from where the user keeps them
+//! and never leave this process except to sign a request.
 
+#[cfg(test)]
+mod differential;
+pub mod disagree;
 pub mod edit;
 mod ini;
 pub mod shape;
 
-pub(crate) use ini::{header, parse_ini, section_profile};
+pub use ini::FileKind;
+pub(crate) use ini::header;
 
 use crate::clock;
 use crate::error::{Result, fail};
@@ -107,8 +111,11 @@ impl Account {
 impl Profiles {
     pub fn load(files: Files) -> Result<Profiles> {
         let mut profiles: BTreeMap<String, BTreeMap<String, Setting>> = BTreeMap::new();
-        // Config first, then credentials, so that the credentials file wins as in the CLI.
-        for (path, is_config) in [(&files.config, true), (&files.credentials, false)] {
+        // Config first, then credentials, so that the credentials file wins as in the SDKs.
+        for (path, kind) in [
+            (&files.config, FileKind::Config),
+            (&files.credentials, FileKind::Credentials),
+        ] {
             let text = match std::fs::read_to_string(path) {
                 Ok(text) => text,
                 // No file, or no directory for it: no profiles there.
@@ -124,13 +131,12 @@ impl Profiles {
                 Err(e) => return Err(fail!(Config, "cannot read {}: {e}", path.display())),
             };
             crate::debug!("read {}", path.display());
-            for (name, values) in parse_ini(&text, is_config) {
-                let profile = profiles.entry(name).or_default();
-                for (key, value) in values {
-                    let file = path.clone();
-                    profile.insert(key, Setting { value, file });
-                }
-            }
+            let sections = ini::parse(&text)
+                .map_err(|e| fail!(Config, "{} {}", path.display(), e.describe()))?;
+            merge(kind, &sections, &mut profiles, |value| Setting {
+                value: value.to_owned(),
+                file: path.clone(),
+            });
         }
         Ok(Profiles { files, profiles })
     }
@@ -406,6 +412,34 @@ impl Profiles {
     }
 }
 
+/// The profiles of one file, key by key, as the SDKs read them.
+pub(crate) fn read_file(
+    kind: FileKind,
+    text: &str,
+) -> std::result::Result<BTreeMap<String, BTreeMap<String, String>>, ini::ParseError> {
+    let mut profiles = BTreeMap::new();
+    merge(kind, &ini::parse(text)?, &mut profiles, str::to_owned);
+    Ok(profiles)
+}
+
+/// Adds the profiles of one file to `profiles`, each key as `setting` makes it from its value.
+/// Keys the SDKs do not take (`a b = c`) are left out, as they leave them out.
+fn merge<T>(
+    kind: FileKind,
+    sections: &[ini::Section],
+    profiles: &mut BTreeMap<String, BTreeMap<String, T>>,
+    setting: impl Fn(&str) -> T,
+) {
+    for (name, section) in ini::profiles(kind, sections) {
+        let profile = profiles.entry(name).or_default();
+        for property in &section.properties {
+            if ini::identifier(&property.key) {
+                profile.insert(property.key.clone(), setting(&property.value));
+            }
+        }
+    }
+}
+
 /// The few known names closest to a mistyped one, closest first: with thousands of profiles,
 /// listing them all would make the message useless.
 fn suggestions<'a>(typed: &str, known: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
@@ -480,7 +514,7 @@ sso_region = us-east-1
 role_arn = arn:aws:iam::222222222222:role/admin
 source_profile = personal
 duration_seconds = 3600
-external_id: xyz
+external_id = xyz
 
 [profile \"spaced name\"]
 role_arn = arn:aws:iam::222222222222:role/ro
@@ -553,7 +587,8 @@ aws_access_key_id = NOT-THIS-ONE
     fn values_with_the_wrong_shape_are_named_with_their_file() {
         let bad = [
             ("region", "eu-west-1;touch x"),
-            ("region", "eu-west-1 # Ireland"),
+            ("region", "eu-west-1#Ireland"),
+            ("region", "eu-west-1 Ireland"),
             ("mfa_serial", "arn:aws:iam::111111111111:mfa/a'b"),
             ("mfa_serial", "arn:aws:iam::111111111111:mfa/\u{1b}[2J"),
             ("external_id", "a b"),
@@ -582,6 +617,46 @@ aws_access_key_id = NOT-THIS-ONE
             "role/"
         ));
         assert!(shape::mfa_serial("GAHT12345678"));
+    }
+
+    #[test]
+    fn an_inline_comment_is_not_part_of_the_value() {
+        let p = profiles(
+            "[profile r]\nregion = eu-west-1 # Ireland\nrole_arn = arn:aws:iam::222222222222:role/r ; ro\n\
+             source_profile = personal\n",
+            CREDENTIALS,
+        );
+        let r = p.account("r").unwrap();
+        assert_eq!(r.region.as_deref(), Some("eu-west-1"));
+        let Source::Role(role) = &r.source else {
+            panic!("r is a role")
+        };
+        assert_eq!(role.arn, "arn:aws:iam::222222222222:role/r");
+    }
+
+    #[test]
+    fn a_file_the_sdks_refuse_is_refused_with_its_line() {
+        for (config, line) in [
+            ("[profile r]\nregion: eu-west-1\n", 2),
+            ("region = eu-west-1\n", 1),
+            ("[profile r]\nregion = eu-west-1\n[profile s] x\n", 3),
+            ("[profile r]\n  region = eu-west-1\n", 2),
+            ("[profile r]\nAKIAEXAMPLESECRETLINE\n", 2),
+        ] {
+            let dir = std::env::temp_dir().join(format!("awsenv-refused-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let files = Files {
+                config: dir.join("config"),
+                credentials: dir.join("credentials"),
+            };
+            std::fs::write(&files.config, config).unwrap();
+            let e = Profiles::load(files).unwrap_err();
+            std::fs::remove_dir_all(&dir).unwrap();
+            assert_eq!(e.kind, crate::error::ErrorKind::Config, "{config}");
+            let msg = e.to_string();
+            assert!(msg.contains(&format!("/config line {line}: ")), "{msg}");
+            assert!(!msg.contains("eu-west-1") && !msg.contains("AKIA"), "{msg}");
+        }
     }
 
     #[test]

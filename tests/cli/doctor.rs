@@ -67,7 +67,8 @@ fn each_breakage_is_one_finding() {
             ),
             CREDENTIALS.into(),
             BASHRC.into(),
-            "personal: region is set twice in",
+            "config:6: [profile personal] region is set again (first on line 5): awsenv and the \
+             AWS SDKs take this one, botocore (the AWS CLI, boto3) refuses the whole file",
         ),
         (
             "conflicting files",
@@ -81,7 +82,24 @@ fn each_breakage_is_one_finding() {
             format!("{CONFIG}\n[profile admin]\nexternal_id = x1\n"),
             CREDENTIALS.into(),
             BASHRC.into(),
-            "[profile admin]: this section appears twice in",
+            "config:12: [profile admin] appears again (first on line 8): awsenv and the AWS SDKs \
+             merge the two, botocore (the AWS CLI, boto3) refuses the whole file",
+        ),
+        (
+            "[default] beside [profile default]",
+            format!("{CONFIG}\n[profile default]\noutput = json\n"),
+            CREDENTIALS.into(),
+            BASHRC.into(),
+            "config:12: [profile default] and [default] (line 1) both set the default profile: \
+             awsenv and the AWS SDKs read only [profile default]",
+        ),
+        (
+            "a setting botocore reads and the SDKs refuse",
+            CONFIG.replace("region = eu-west-1", "region: eu-west-1"),
+            CREDENTIALS.into(),
+            BASHRC.into(),
+            "config line 5: a line without = (botocore, under the AWS CLI, reads key: value, the \
+             AWS SDKs do not); the AWS SDKs refuse the whole file, and so does awsenv",
         ),
         (
             "a role without source",
@@ -168,7 +186,7 @@ fn each_breakage_is_one_finding() {
 fn what_is_fine_stays_quiet_and_what_is_hidden_is_found() {
     let sso = "\n[profile corp]\nsso_session = corp\nsso_account_id = 123456789012\n";
     let fine = [
-        format!("{CONFIG}\n[profile default]\noutput = json\n{sso}"),
+        format!("{CONFIG}{sso}\n[sso-session corp]\nsso_region = eu-west-1\n"),
         CONFIG.to_owned(),
     ];
     for (config, bashrc) in [
@@ -183,14 +201,19 @@ fn what_is_fine_stays_quiet_and_what_is_hidden_is_found() {
         assert_eq!(lines, ["no problems found"], "{config}\n{bashrc}");
         assert_eq!(code, Some(0));
     }
-    // A comment after a value is part of it for AWS.
+    // A comment after a value: AWS's tools read the line differently.
     let commented = CONFIG.replace(":mfa/alice", ":mfa/alice  # phone");
     let home = home(&commented, CREDENTIALS, BASHRC);
     let (_, lines) = doctor(&home, None);
     assert!(
-        lines[0].contains("mfa/alice  # phone is neither"),
+        lines[0].ends_with(
+            "config:6: [profile personal] mfa_serial is arn:aws:iam::123456789012:mfa/alice for \
+             awsenv and the AWS SDKs, but botocore (the AWS CLI, boto3) keeps the comment: \
+             arn:aws:iam::123456789012:mfa/alice  # phone: put the comment on a line of its own"
+        ),
         "{lines:?}"
     );
+    assert_eq!(lines.len(), 2, "{lines:?}");
     // Keys readable by others.
     let home = self::home(CONFIG, CREDENTIALS, BASHRC);
     std::fs::set_permissions(
@@ -259,4 +282,139 @@ fn cache_and_installation_findings() {
     let (code, lines) = doctor(&home, Some(&path));
     assert_eq!(code, Some(9));
     assert!(lines[0].contains("the awsenv on PATH is"), "{lines:?}");
+}
+
+/// What botocore (the AWS CLI's and boto3's reader) makes of both files: its profiles from
+/// the config file and its sections of the credentials file, or "refused".
+fn botocore_reads(home: &Home) -> serde_json::Value {
+    let script = "\
+import json, sys, botocore.configloader as c, botocore.exceptions as e
+out = {}
+for kind, path in (('config', sys.argv[1]), ('credentials', sys.argv[2])):
+    try:
+        out[kind] = c.load_config(path)['profiles'] if kind == 'config' else c.raw_config_parse(path)
+    except e.ConfigParseError:
+        out[kind] = 'refused'
+print(json.dumps(out))
+";
+    let out = std::process::Command::new(crate::support::venv_bin("python"))
+        .args(["-c", script])
+        .arg(home.config_file())
+        .arg(home.credentials_file())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Each line doctor says botocore reads differently, checked against botocore itself.
+#[test]
+fn what_doctor_says_of_botocore_is_what_botocore_does() {
+    type Check = fn(&serde_json::Value) -> bool;
+    let cases: [(&str, &str, &str, Check); 12] = [
+        (
+            "[profile p]\nregion = eu-west-1 # Ireland\n",
+            "",
+            "config:2: [profile p] region is eu-west-1 for awsenv and the AWS SDKs, but botocore \
+             (the AWS CLI, boto3) keeps the comment: eu-west-1 # Ireland",
+            |b| b["config"]["p"]["region"] == "eu-west-1 # Ireland",
+        ),
+        (
+            "[profile p]\nregion = eu-west-1\nregion = eu-west-2\n",
+            "",
+            "config:3: [profile p] region is set again (first on line 2): awsenv and the AWS SDKs \
+             take this one, botocore (the AWS CLI, boto3) refuses the whole file",
+            |b| b["config"] == "refused",
+        ),
+        (
+            "[profile p]\nregion = eu-west-1\n[profile p]\noutput = json\n",
+            "",
+            "config:3: [profile p] appears again (first on line 1): awsenv and the AWS SDKs merge \
+             the two, botocore (the AWS CLI, boto3) refuses the whole file",
+            |b| b["config"] == "refused",
+        ),
+        (
+            "[profile \"a b\"]\nregion = eu-west-1\n",
+            "",
+            "config:1: [profile \"a b\"]: awsenv and botocore (the AWS CLI, boto3) read it as the \
+             profile a b, the AWS SDKs do not read it as a profile",
+            |b| b["config"]["a b"]["region"] == "eu-west-1",
+        ),
+        (
+            "[ profile q ]\nregion = eu-west-1\n",
+            "",
+            "config:1: [ profile q ]: awsenv and the AWS SDKs read it as the profile q, botocore \
+             (the AWS CLI, boto3) does not read it as a profile",
+            |b| b["config"].as_object().unwrap().is_empty(),
+        ),
+        (
+            "[profile p]\nregion = eu-west-1\n  # note\n",
+            "",
+            "config:3: this indented comment is part of the value of region (line 2) for awsenv \
+             and the AWS SDKs, botocore (the AWS CLI, boto3) skips it",
+            |b| b["config"]["p"]["region"] == "eu-west-1",
+        ),
+        (
+            "[default]\nregion = eu-west-1\n[profile default]\noutput = json\n",
+            "",
+            "config:3: [profile default] and [default] (line 1) both set the default profile: \
+             awsenv and the AWS SDKs read only [profile default], botocore (the AWS CLI, boto3) \
+             only the one that comes last",
+            |b| b["config"]["default"] == serde_json::json!({"output": "json"}),
+        ),
+        (
+            "[profile p]\nregion = eu-west-1\n[profile  p]\noutput = json\n",
+            "",
+            "config:3: [profile  p] is the profile p again, written differently (first on line \
+             1): the AWS SDKs merge the two in no set order (awsenv: the later wins), botocore \
+             (the AWS CLI, boto3) reads only the last",
+            |b| b["config"]["p"] == serde_json::json!({"output": "json"}),
+        ),
+        (
+            "[profile semi;x]\nregion = eu-west-1\n",
+            "",
+            "config:1: [profile semi;x]: awsenv and botocore (the AWS CLI, boto3) read it as the \
+             profile semi;x, the AWS SDKs refuse the whole file (a # or ; starts a comment there)",
+            |b| b["config"]["semi;x"]["region"] == "eu-west-1",
+        ),
+        (
+            "[profile p]\nregion: eu-west-1\n",
+            "",
+            "config line 2: a line without = (botocore, under the AWS CLI, reads key: value, the \
+             AWS SDKs do not)",
+            |b| b["config"]["p"]["region"] == "eu-west-1",
+        ),
+        (
+            "[DEFAULT]\nregion = eu-west-1\n[profile p]\n",
+            "",
+            "config:1: [DEFAULT]: botocore (the AWS CLI, boto3) adds its keys to every section, \
+             the AWS SDKs and awsenv do not",
+            |b| b["config"]["p"]["region"] == "eu-west-1",
+        ),
+        (
+            "",
+            "[a b]\nregion = eu-west-1\n",
+            "credentials:1: [a b]: awsenv and botocore (the AWS CLI, boto3) read it as the \
+             profile a b, the AWS SDKs do not read it as a profile",
+            |b| b["credentials"]["a b"]["region"] == "eu-west-1",
+        ),
+    ];
+    for (config, credentials, says, botocore_does) in cases {
+        let home = home(config, credentials, BASHRC);
+        let (code, lines) = doctor(&home, None);
+        assert_eq!(code, Some(9), "{config}{credentials}: {lines:?}");
+        assert!(
+            lines.iter().any(|l| l.contains(says)),
+            "{config}{credentials}: {lines:?}"
+        );
+        let read = botocore_reads(&home);
+        assert!(
+            botocore_does(&read),
+            "{config}{credentials}: botocore read {read}"
+        );
+    }
 }
