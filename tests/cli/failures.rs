@@ -486,3 +486,54 @@ fn mfa_process_can_ask_on_the_terminal() {
     home.output(terminal.output(), false).ok();
     assert_eq!(home.read_cache("alice")["kind"], "mfa");
 }
+
+/// The files are read as the AWS SDKs read them: an inline comment is not part of a value; a
+/// value that still cannot be valid, or a line the SDKs refuse, is exit 3 naming where.
+#[test]
+fn values_are_read_as_the_aws_sdks_read_them_and_impossible_ones_are_named() {
+    let home = Home::new();
+    let bob = moto().user(false);
+    home.profile("commented", &[("region", "eu-west-1 # Ireland")])
+        .keys("commented", &bob);
+    let out = home.run(&["switch", "commented"]).ok();
+    assert!(
+        out.stdout.contains("export AWS_REGION='eu-west-1';"),
+        "{}",
+        out.stdout
+    );
+    let calls = moto().calls_by(&bob.access_key_id);
+    for (region, shown) in [
+        ("eu-west-1 Ireland", "eu-west-1 Ireland"),
+        ("eu-west-1#Ireland", "eu-west-1#Ireland"),
+        ("Europe (Ireland) ; west", "Europe (Ireland)"),
+    ] {
+        let home = Home::new();
+        home.profile("spaced", &[("region", region)])
+            .keys("spaced", &bob);
+        let out = home.run(&["switch", "spaced"]).fails(CONFIG);
+        let line = one_line(&out);
+        assert!(
+            line.starts_with(&format!(
+                "awsenv: spaced: region {shown} is not a region (like eu-west-1): correct it in "
+            )),
+            "{line}"
+        );
+        assert!(line.ends_with("/.aws/config"), "{line}");
+    }
+    let home = Home::new();
+    home.profile("colon", &[]).keys("colon", &bob);
+    std::fs::write(home.config_file(), "[profile colon]\nregion: eu-west-1\n").unwrap();
+    let out = home.run(&["switch", "colon"]).fails(CONFIG);
+    let line = one_line(&out);
+    assert!(
+        line.contains(
+            "/.aws/config line 2: a line without = (botocore, under the AWS CLI, reads key: value"
+        ),
+        "{line}"
+    );
+    assert_eq!(
+        moto().calls_by(&bob.access_key_id),
+        calls,
+        "only the first switch calls AWS"
+    );
+}
