@@ -66,6 +66,8 @@ pub struct Switch {
     pub output: ShellArg,
     #[command(flatten)]
     pub session: SessionArgs,
+    #[command(flatten)]
+    pub region: RegionArg,
 }
 
 /// Make a new MFA session now, for the account selected in this shell or the one named
@@ -77,6 +79,8 @@ pub struct Mfa {
     pub output: ShellArg,
     #[command(flatten)]
     pub session: SessionArgs,
+    #[command(flatten)]
+    pub region: RegionArg,
 }
 
 /// Show what this shell has: account, session kind, identity, region, time left
@@ -101,6 +105,8 @@ pub struct Subshell {
     pub account: String,
     #[command(flatten)]
     pub session: SessionArgs,
+    #[command(flatten)]
+    pub region: RegionArg,
     /// Give the shell a credential endpoint on 127.0.0.1 that renews the session, instead
     /// of keys that end with it: for commands that outlive a session
     #[arg(long)]
@@ -114,6 +120,8 @@ pub struct Exec {
     pub account: String,
     #[command(flatten)]
     pub session: SessionArgs,
+    #[command(flatten)]
+    pub region: RegionArg,
     /// Give the command a credential endpoint on 127.0.0.1 that renews the session, instead
     /// of keys that end with it: for commands that outlive a session
     #[arg(long)]
@@ -133,6 +141,8 @@ pub struct Export {
     pub format: Format,
     #[command(flatten)]
     pub session: SessionArgs,
+    #[command(flatten)]
+    pub region: RegionArg,
 }
 
 /// List the accounts of the AWS config with their kind and any cached session
@@ -335,6 +345,33 @@ impl SessionArgs {
             code: self.code.as_deref(),
             save: self.save,
         }
+    }
+}
+
+/// `--region`: what the shell or command gets as AWS_REGION, instead of the profile's.
+#[derive(Debug, Args)]
+pub struct RegionArg {
+    /// The region the shell or command gets (AWS_REGION, AWS_DEFAULT_REGION), instead of
+    /// the profile's
+    #[arg(long, value_parser = region)]
+    pub region: Option<String>,
+}
+
+impl RegionArg {
+    /// The account, with this region in place of its profile's.
+    pub fn apply(&self, mut account: crate::profile::Account) -> crate::profile::Account {
+        if let Some(region) = &self.region {
+            account.region = Some(region.clone());
+        }
+        account
+    }
+}
+
+fn region(text: &str) -> Result<String, String> {
+    if crate::profile::shape::region(text) {
+        Ok(text.to_owned())
+    } else {
+        Err("not a region (like eu-west-1)".into())
     }
 }
 

@@ -17,7 +17,7 @@ impl Run for cli::Exec {
     fn run(self, context: &Context) -> Result<()> {
         let settings = &context.settings;
         let profiles = Profiles::load(settings.files.clone())?;
-        let account = profiles.account(&self.account)?;
+        let account = self.region.apply(profiles.account(&self.account)?);
         if self.server {
             server::check_default_profile(&profiles, &account)?;
         }

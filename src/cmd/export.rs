@@ -21,7 +21,9 @@ impl Run for cli::Export {
              not to the screen",
         )?;
         let settings = &context.settings;
-        let account = Profiles::load(settings.files.clone())?.account(&self.account)?;
+        let account = self
+            .region
+            .apply(Profiles::load(settings.files.clone())?.account(&self.account)?);
         let got = obtain::session(settings, &account, &self.session.options(false))?;
         if !got.cached {
             say(&got.describe());

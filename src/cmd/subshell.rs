@@ -28,7 +28,7 @@ impl Run for cli::Subshell {
 fn subshell(context: &Context, args: &cli::Subshell) -> Result<()> {
     let settings = &context.settings;
     let profiles = Profiles::load(settings.files.clone())?;
-    let account = profiles.account(&args.account)?;
+    let account = args.region.apply(profiles.account(&args.account)?);
     if args.server {
         server::check_default_profile(&profiles, &account)?;
     }

@@ -2,7 +2,7 @@
 //! session this shell's credentials.
 
 use super::{Context, Run};
-use crate::cli::{self, SessionArgs, ShellArg};
+use crate::cli::{self, RegionArg, SessionArgs, ShellArg};
 use crate::clock;
 use crate::error::{Result, fail};
 use crate::profile::Profiles;
@@ -13,7 +13,14 @@ use crate::vars;
 
 impl Run for cli::Switch {
     fn run(self, context: &Context) -> Result<()> {
-        switch(context, &self.account, &self.output, &self.session, false)
+        switch(
+            context,
+            &self.account,
+            &self.output,
+            &self.session,
+            &self.region,
+            false,
+        )
     }
 }
 
@@ -30,7 +37,14 @@ impl Run for cli::Mfa {
                      switch ACCOUNT"
                 )
             })?;
-        switch(context, account, &self.output, &self.session, true)
+        switch(
+            context,
+            account,
+            &self.output,
+            &self.session,
+            &self.region,
+            true,
+        )
     }
 }
 
@@ -39,11 +53,12 @@ fn switch(
     name: &str,
     output: &ShellArg,
     args: &SessionArgs,
+    region: &RegionArg,
     force: bool,
 ) -> Result<()> {
     ui::refuse_terminal(ui::SHELL_CODE)?;
     let settings = &context.settings;
-    let account = Profiles::load(settings.files.clone())?.account(name)?;
+    let account = region.apply(Profiles::load(settings.files.clone())?.account(name)?);
     let got = obtain::session(settings, &account, &args.options(force))?;
     say(&got.describe());
     let mut changes = vars::activate(&got.session, account.region.as_deref(), &context.current);

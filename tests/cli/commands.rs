@@ -530,3 +530,46 @@ fn a_reader_that_stops_early_is_no_error() {
     assert_eq!(out.stdout, "status=0\n");
     assert_eq!(out.stderr, "", "no internal error");
 }
+
+#[test]
+fn region_overrides_the_profiles_for_the_shell_and_the_command() {
+    let home = Home::new();
+    let bob = moto().user(false);
+    home.user_account("bob", &bob);
+    let out = home
+        .bash("eval \"$(awsenv switch bob --region us-east-2)\"; echo \"$AWS_REGION $AWS_DEFAULT_REGION\"")
+        .ok();
+    assert!(out.stdout.contains("us-east-2 us-east-2"), "{}", out.stdout);
+    let out = home
+        .run(&[
+            "exec",
+            "bob",
+            "--region",
+            "ap-south-1",
+            "--",
+            "sh",
+            "-c",
+            "echo $AWS_REGION",
+        ])
+        .ok();
+    assert_eq!(out.stdout.trim(), "ap-south-1");
+    let out = home
+        .bash("awsenv export bob --region sa-east-1 | grep REGION")
+        .ok();
+    assert!(
+        out.stdout.contains("AWS_REGION=sa-east-1"),
+        "{}",
+        out.stdout
+    );
+    // Without it, the profile's.
+    let out = home
+        .run(&["exec", "bob", "--", "sh", "-c", "echo $AWS_REGION"])
+        .ok();
+    assert_eq!(out.stdout.trim(), "eu-west-1");
+    let out = home.run(&["switch", "bob", "--region", "eu west"]).fails(2);
+    assert!(
+        out.stderr.contains("not a region (like eu-west-1)"),
+        "{}",
+        out.stderr
+    );
+}
