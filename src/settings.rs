@@ -7,6 +7,7 @@
 use crate::clock;
 use crate::error::{Result, fail};
 use crate::profile::Files;
+use crate::secret::Secret;
 use crate::shell::Shell;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -62,6 +63,43 @@ pub struct Settings {
     pub user: Option<String>,
     /// `$PATH`, for `doctor` to find which awsenv a shell runs.
     pub path: Option<OsString>,
+    /// `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`, kept as set: only a request
+    /// to AWS parses them (`proxy_for`), so that the prompt hook never pays for it.
+    proxies: Proxies,
+    /// `AWS_CA_BUNDLE`: a PEM file of CA certificates trusted besides the system's.
+    pub ca_bundle: Option<PathBuf>,
+}
+
+/// The proxy variables, each the first set of its lower-case and upper-case spelling (the
+/// lower case wins, as in the AWS CLI and curl).
+#[derive(Debug, Clone, Default)]
+struct Proxies {
+    http: Option<ProxyVar>,
+    https: Option<ProxyVar>,
+    all: Option<ProxyVar>,
+    no_proxy: Option<String>,
+}
+
+/// A proxy variable's name and value; the value may hold a password.
+#[derive(Debug, Clone)]
+struct ProxyVar {
+    name: &'static str,
+    value: Secret,
+}
+
+/// The proxy a request goes through, unless `no_proxy` lists its host.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proxy {
+    /// The variable it came from, which messages name.
+    pub variable: &'static str,
+    /// `scheme://host:port`, without credentials: all that messages and --debug show.
+    pub shown: String,
+    /// `scheme://[user:password@]host:port`, as the HTTP client takes it.
+    pub url: Secret,
+    /// The user and password as written in the URL, for keeping them out of messages.
+    pub credentials: Option<Secret>,
+    /// `NO_PROXY`: hosts, domains and networks reached directly.
+    pub no_proxy: Option<String>,
 }
 
 impl Settings {
@@ -139,8 +177,40 @@ impl Settings {
             zdotdir: var("ZDOTDIR").map(PathBuf::from),
             user: text("USER"),
             path: var("PATH"),
+            proxies: Proxies {
+                http: proxy_var(text, ["http_proxy", "HTTP_PROXY"]),
+                https: proxy_var(text, ["https_proxy", "HTTPS_PROXY"]),
+                all: proxy_var(text, ["all_proxy", "ALL_PROXY"]),
+                no_proxy: text("no_proxy").or_else(|| text("NO_PROXY")),
+            },
+            ca_bundle: var("AWS_CA_BUNDLE").map(PathBuf::from),
             home,
         }
+    }
+
+    /// The proxy for a request to `url` (None: AWS itself, over https): `HTTPS_PROXY` or
+    /// `HTTP_PROXY` by the URL's scheme, else `ALL_PROXY`. A value that is not a proxy URL is
+    /// an error naming the variable, never a direct connection.
+    pub fn proxy_for(&self, url: Option<&str>) -> Result<Option<Proxy>> {
+        let https = url.is_none_or(|u| !u.to_ascii_lowercase().starts_with("http://"));
+        let var = if https {
+            &self.proxies.https
+        } else {
+            &self.proxies.http
+        };
+        let Some(var) = var.as_ref().or(self.proxies.all.as_ref()) else {
+            return Ok(None);
+        };
+        let mut proxy = parse_proxy(var.value.expose()).map_err(|wrong| {
+            fail!(
+                Config,
+                "{} {wrong}: set it as http://host:port, or http://user:password@host:port",
+                var.name
+            )
+        })?;
+        proxy.variable = var.name;
+        proxy.no_proxy = self.proxies.no_proxy.clone();
+        Ok(Some(proxy))
     }
 
     /// The expiry margin, or an error naming the setting.
@@ -179,6 +249,62 @@ impl Settings {
     pub fn timeout(&self) -> Result<u64> {
         self.timeout.clone().map_err(|e| fail!(Config, "{e}"))
     }
+}
+
+fn proxy_var(text: impl Fn(&str) -> Option<String>, names: [&'static str; 2]) -> Option<ProxyVar> {
+    names.into_iter().find_map(|name| {
+        text(name).map(|value| ProxyVar {
+            name,
+            value: Secret::new(value.trim()),
+        })
+    })
+}
+
+/// A proxy URL as the AWS CLI takes it: `http://` or `https://`, or none (then http), user
+/// and password optional, a path ignored. The error says what is wrong without quoting the
+/// value, which may hold a password.
+fn parse_proxy(value: &str) -> std::result::Result<Proxy, String> {
+    let (scheme, rest) = match value.split_once("://") {
+        Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+        None => ("http".to_owned(), value.strip_prefix("//").unwrap_or(value)),
+    };
+    if scheme != "http" && scheme != "https" {
+        let named = scheme.len() <= 10 && scheme.bytes().all(|b| b.is_ascii_alphanumeric());
+        return Err(if named {
+            format!(
+                "is a {scheme}:// proxy; awsenv, like the AWS CLI, goes through http and https \
+                 proxies only"
+            )
+        } else {
+            "is not a proxy URL".into()
+        });
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (credentials, host_port) = match authority.rsplit_once('@') {
+        Some((userinfo, host_port)) => (Some(Secret::new(userinfo)), host_port),
+        None => (None, authority),
+    };
+    let (host, port) = match host_port.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((host, port)) => (host, port.strip_prefix(':').unwrap_or(port)),
+            None => return Err("has an IPv6 address without its closing ]".into()),
+        },
+        None => host_port.rsplit_once(':').unwrap_or((host_port, "")),
+    };
+    let host_char = |c: char| c.is_ascii_alphanumeric() || "-._:%".contains(c);
+    if host.is_empty() || !host.chars().all(host_char) {
+        return Err("names no host".into());
+    }
+    if !port.is_empty() && !port.parse::<u16>().is_ok_and(|p| p > 0) {
+        return Err("has a port that is not a number from 1 to 65535".into());
+    }
+    Ok(Proxy {
+        variable: "",
+        shown: format!("{scheme}://{host_port}"),
+        url: Secret::new(format!("{scheme}://{authority}")),
+        credentials,
+        no_proxy: None,
+    })
 }
 
 /// The home of `uid` in /etc/passwd, read here rather than with getpwuid: awsenv links glibc
@@ -237,6 +363,7 @@ mod tests {
             ("AWSENV_TIMEOUT", "0"),
             ("AWS_ENDPOINT_URL", "http://all"),
             ("AWS_ENDPOINT_URL_IAM", "http://iam"),
+            ("AWS_CA_BUNDLE", "/etc/corp-ca.pem"),
             ("NO_COLOR", "1"),
             ("AWSENV_COLORS", "1"),
             ("SHELL", "/usr/bin/fish"),
@@ -247,6 +374,7 @@ mod tests {
         assert_eq!(s.timeout().unwrap(), 1, "at least a second");
         assert_eq!(s.sts_endpoint.as_deref(), Some("http://all"));
         assert_eq!(s.iam_endpoint.as_deref(), Some("http://iam"));
+        assert_eq!(s.ca_bundle.as_deref(), Some(Path::new("/etc/corp-ca.pem")));
         assert!(!s.colors, "NO_COLOR wins");
         assert_eq!(s.shell, Shell::Fish);
     }
@@ -267,5 +395,68 @@ mod tests {
             ("AWS_ENDPOINT_URL", "http://x"),
         ]);
         assert_eq!(s.sts_endpoint, None);
+    }
+
+    #[test]
+    fn the_proxy_goes_by_the_endpoints_scheme_and_the_lower_case_wins() {
+        let s = settings(&[
+            ("HOME", "/h"),
+            ("HTTPS_PROXY", "http://upper:3128"),
+            ("https_proxy", "http://lower:3128"),
+            ("HTTP_PROXY", "plain:8080"),
+            ("ALL_PROXY", "http://all:1"),
+            ("no_proxy", "localhost,.corp"),
+        ]);
+        let aws = s.proxy_for(None).unwrap().unwrap();
+        assert_eq!(
+            (aws.variable, aws.shown.as_str()),
+            ("https_proxy", "http://lower:3128")
+        );
+        assert_eq!(aws.no_proxy.as_deref(), Some("localhost,.corp"));
+        let http = s.proxy_for(Some("HTTP://127.0.0.1:5000")).unwrap().unwrap();
+        assert_eq!(
+            (http.variable, http.shown.as_str()),
+            ("HTTP_PROXY", "http://plain:8080")
+        );
+        assert_eq!(http.url.expose(), "http://plain:8080");
+        let s = settings(&[("HOME", "/h"), ("ALL_PROXY", "https://all:1/")]);
+        let all = s
+            .proxy_for(Some("https://sts.amazonaws.com"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (all.variable, all.url.expose()),
+            ("ALL_PROXY", "https://all:1")
+        );
+        assert_eq!(settings(&[("HOME", "/h")]).proxy_for(None).unwrap(), None);
+    }
+
+    #[test]
+    fn a_proxy_url_keeps_its_credentials_out_of_what_is_shown() {
+        let p = parse_proxy("http://us%40er:p%3Ass@proxy.corp:3128/ignored").unwrap();
+        assert_eq!(p.shown, "http://proxy.corp:3128");
+        assert_eq!(p.url.expose(), "http://us%40er:p%3Ass@proxy.corp:3128");
+        assert_eq!(p.credentials.unwrap().expose(), "us%40er:p%3Ass");
+        assert_eq!(parse_proxy("//proxy").unwrap().url.expose(), "http://proxy");
+        assert_eq!(
+            parse_proxy("[::1]:3128").unwrap().shown,
+            "http://[::1]:3128"
+        );
+        for (bad, says) in [
+            ("socks5://proxy:1080", "socks5:// proxy"),
+            ("http://user:pa ss@", "names no host"),
+            ("http://proxy:0", "port"),
+            ("http://proxy:99999", "port"),
+            ("http://[::1:3128", "closing ]"),
+            ("http://pro xy:1", "names no host"),
+        ] {
+            let wrong = parse_proxy(bad).unwrap_err();
+            assert!(wrong.contains(says), "{bad}: {wrong}");
+            assert!(!wrong.contains("pa ss"), "{wrong}");
+        }
+        let s = settings(&[("HOME", "/h"), ("HTTPS_PROXY", "http://u:secret@")]);
+        let e = s.proxy_for(None).unwrap_err();
+        assert_eq!(e.kind, crate::error::ErrorKind::Config);
+        assert!(!e.to_string().contains("secret"), "{e}");
     }
 }

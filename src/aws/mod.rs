@@ -11,8 +11,8 @@ pub use wire::{Call, Credentials, Failure, Issued, Mfa, Reason, Reply, Request, 
 
 use crate::error::{Error, Result, fail};
 use crate::profile::{Account, Keys};
-use crate::secret::redact;
-use crate::settings::Settings;
+use crate::secret::{Secret, redact};
+use crate::settings::{Proxy, Settings};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -78,29 +78,71 @@ impl<'a> Aws<'a> {
             return Err(damaged(account, signer));
         }
         let service = call.service();
+        let endpoint = match &call {
+            Call::GetSigninToken { federation_url, .. } => Some(federation_url.clone()),
+            _ => match service {
+                Service::Sts => self.settings.sts_endpoint.clone(),
+                Service::Iam => self.settings.iam_endpoint.clone(),
+            },
+        };
+        let route = Route {
+            proxy: self.settings.proxy_for(endpoint.as_deref())?,
+            trust: self.trust(account),
+        };
         let request = Request {
             region: match service {
                 // IAM is global: its endpoint lives in us-east-1.
                 Service::Iam => "us-east-1".into(),
                 Service::Sts => account.region.clone().unwrap_or_else(|| "us-east-1".into()),
             },
-            endpoint: match &call {
-                Call::GetSigninToken { federation_url, .. } => Some(federation_url.clone()),
-                _ => match service {
-                    Service::Sts => self.settings.sts_endpoint.clone(),
-                    Service::Iam => self.settings.iam_endpoint.clone(),
-                },
-            },
+            endpoint,
             timeout_secs: self.settings.timeout()?,
             debug: crate::debug::enabled(),
+            proxy: route.proxy.as_ref().map(|p| wire::Proxy {
+                url: p.url.clone(),
+                shown: p.shown.clone(),
+                no_proxy: p.no_proxy.clone(),
+            }),
+            ca_bundle: route.trust.as_ref().map(|t| t.path.clone()),
             call,
             credentials,
         };
-        match spawn(&request)? {
-            Reply::Failed(failure) => Err(explain(account, &request, signer, failure)),
+        match spawn(&request, &route)? {
+            Reply::Failed(failure) => Err(explain(account, &request, &route, signer, failure)),
             reply => Ok(reply),
         }
     }
+
+    /// The CA bundle: `AWS_CA_BUNDLE`, else the profile's `ca_bundle`, as in the AWS CLI.
+    fn trust(&self, account: &Account) -> Option<Trust> {
+        match (&self.settings.ca_bundle, &account.ca_bundle) {
+            (Some(path), _) => Some(Trust {
+                path: path.clone(),
+                setting: "AWS_CA_BUNDLE".into(),
+            }),
+            (None, Some(bundle)) => Some(Trust {
+                path: bundle.path.clone(),
+                setting: format!(
+                    "ca_bundle of profile {} in {}",
+                    bundle.profile,
+                    bundle.file.display()
+                ),
+            }),
+            (None, None) => None,
+        }
+    }
+}
+
+/// How a request reaches AWS, as the settings say: for the helper, and for messages.
+struct Route {
+    proxy: Option<Proxy>,
+    trust: Option<Trust>,
+}
+
+/// A CA bundle and the setting that named it.
+struct Trust {
+    path: PathBuf,
+    setting: String,
 }
 
 /// `awsenv-aws` beside this executable (as `cargo install` puts it), else on PATH.
@@ -112,10 +154,21 @@ fn helper() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("awsenv-aws"))
 }
 
-fn spawn(request: &Request) -> Result<Reply> {
+fn spawn(request: &Request, route: &Route) -> Result<Reply> {
     let helper = helper();
+    let mut network = String::new();
+    if let Some(proxy) = &route.proxy {
+        network.push_str(&format!(", proxy {} from {}", proxy.shown, proxy.variable));
+    }
+    if let Some(trust) = &route.trust {
+        network.push_str(&format!(
+            ", CA bundle {} from {}",
+            trust.path.display(),
+            trust.setting
+        ));
+    }
     crate::debug!(
-        "{} via {} (region {}, endpoint {})",
+        "{} via {} (region {}, endpoint {}{network})",
         request.call.name(),
         helper.display(),
         request.region,
@@ -157,13 +210,25 @@ fn status(failure: &Failure) -> String {
 }
 
 /// Turns what AWS said into one line that says what to do next.
-fn explain(account: &Account, request: &Request, signer: &Signer, failure: Failure) -> Error {
+fn explain(
+    account: &Account,
+    request: &Request,
+    route: &Route,
+    signer: &Signer,
+    failure: Failure,
+) -> Error {
     let name = &account.name;
     let op = request.call.name();
     let code = failure.code.as_deref().unwrap_or("no code");
-    let mut secrets = vec![&request.credentials.secret_access_key];
-    secrets.extend(request.credentials.session_token.as_ref());
-    let aws = redact(&failure.message, &secrets);
+    let mut secrets = vec![request.credentials.secret_access_key.clone()];
+    secrets.extend(request.credentials.session_token.clone());
+    if let Some(userinfo) = route.proxy.as_ref().and_then(|p| p.credentials.as_ref()) {
+        secrets.push(userinfo.clone());
+        if let Some((_, password)) = userinfo.expose().split_once(':') {
+            secrets.push(Secret::new(password));
+        }
+    }
+    let aws = redact(&failure.message, &secrets.iter().collect::<Vec<_>>());
     let endpoint = request
         .endpoint
         .clone()
@@ -171,6 +236,12 @@ fn explain(account: &Account, request: &Request, signer: &Signer, failure: Failu
             Service::Sts => format!("sts.{}.amazonaws.com", request.region),
             Service::Iam => "iam.amazonaws.com".into(),
         });
+    let proxy = route.proxy.as_ref();
+    let (proxy_shown, proxy_var) = proxy.map_or(("", ""), |p| (p.shown.as_str(), p.variable));
+    let via = match proxy {
+        Some(p) if failure.via_proxy => format!(" through the proxy {}", p.shown),
+        _ => String::new(),
+    };
     match (failure.reason, signer) {
         (Reason::BadCredentials, Signer::Keys(owner, keys)) => fail!(
             Credentials,
@@ -201,23 +272,76 @@ fn explain(account: &Account, request: &Request, signer: &Signer, failure: Failu
         (Reason::Denied, _) => fail!(Denied, "{name}: AWS refused {op} ({code}): {aws}"),
         (Reason::Timeout, _) => fail!(
             Network,
-            "{name}: no answer from {endpoint} within {}s: check the network (AWSENV_TIMEOUT sets the wait)",
+            "{name}: no answer from {endpoint}{via} within {}s: check the network (AWSENV_TIMEOUT sets the wait)",
             request.timeout_secs
         ),
         (Reason::Unreachable, _) => fail!(
             Network,
-            "{name}: cannot reach {endpoint} ({aws}): check the network and AWS_ENDPOINT_URL"
+            "{name}: cannot reach {endpoint}{via} ({aws}): check the network and AWS_ENDPOINT_URL"
         ),
+        (Reason::ProxyUnreachable, _) => fail!(
+            Network,
+            "{name}: cannot reach the proxy {proxy_shown} that {proxy_var} names ({aws}): check \
+             that it runs, or correct {proxy_var} (NO_PROXY lists the hosts to reach directly)"
+        ),
+        (Reason::ProxyAuth, _) => match proxy.and_then(|p| p.credentials.as_ref()) {
+            Some(_) => fail!(
+                Network,
+                "{name}: the proxy {proxy_shown} refused the user and password in {proxy_var} \
+                 ({aws}): correct them"
+            ),
+            None => fail!(
+                Network,
+                "{name}: the proxy {proxy_shown} asks for a user and password ({aws}): set \
+                 {proxy_var} to http://USER:PASSWORD@host:port"
+            ),
+        },
+        (Reason::ProxyRefused, _) => fail!(
+            Network,
+            "{name}: the proxy {proxy_shown} would not connect to {endpoint} ({aws}): check \
+             that it lets this host and port through, and the user and password it needs in \
+             {proxy_var} (http://USER:PASSWORD@host:port)"
+        ),
+        (Reason::BadProxy, _) => fail!(
+            Config,
+            "{name}: {proxy_var} is not a proxy URL ({aws}): set it as http://host:port, or \
+             http://user:password@host:port"
+        ),
+        (Reason::Untrusted, _) => match &route.trust {
+            Some(trust) => fail!(
+                Network,
+                "{name}: the certificate of {endpoint} is not trusted ({aws}), neither by the \
+                 system's CAs nor by {} from {}: check that the file holds the CA that signs it",
+                trust.path.display(),
+                trust.setting
+            ),
+            None => fail!(
+                Network,
+                "{name}: the certificate of {endpoint} is not trusted by the system's CAs \
+                 ({aws}), and no CA bundle is set: if your network inspects TLS, set \
+                 AWS_CA_BUNDLE, or ca_bundle in the profile, to its CA certificate (a PEM file)"
+            ),
+        },
+        (Reason::BadCaBundle, _) => {
+            let (path, setting) = route.trust.as_ref().map_or((String::new(), ""), |t| {
+                (t.path.display().to_string(), t.setting.as_str())
+            });
+            fail!(
+                Config,
+                "{name}: the CA bundle {path} {aws}: point {setting} at a PEM file of CA \
+                 certificates"
+            )
+        }
         (Reason::Unavailable, _) => fail!(
             Network,
-            "{name}: {endpoint} answered {op} with HTTP {} ({code}): AWS or something in \
+            "{name}: {endpoint}{via} answered {op} with HTTP {} ({code}): AWS or something in \
              between is having trouble; try again in a minute",
             status(&failure)
         ),
         (Reason::NotAws, _) => fail!(
             Network,
-            "{name}: {endpoint} answered {op} with HTTP {} and a page that is not from AWS (a \
-             captive portal or a proxy?): sign in to the network, or check AWS_ENDPOINT_URL",
+            "{name}: {endpoint}{via} answered {op} with HTTP {} and a page that is not from AWS \
+             (a captive portal or a proxy?): sign in to the network, or check AWS_ENDPOINT_URL",
             status(&failure)
         ),
         (Reason::Other, _) => fail!(Failure, "{name}: {op} failed ({code}): {aws}"),

@@ -5,6 +5,7 @@
 use crate::error::{Result, fail};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Request {
@@ -16,6 +17,23 @@ pub struct Request {
     /// Per attempt; the SDK tries twice.
     pub timeout_secs: u64,
     pub debug: bool,
+    /// The proxy for `endpoint` (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, with NO_PROXY).
+    #[serde(default)]
+    pub proxy: Option<Proxy>,
+    /// A PEM file of CA certificates to trust besides the system's (AWS_CA_BUNDLE, or the
+    /// profile's ca_bundle).
+    #[serde(default)]
+    pub ca_bundle: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Proxy {
+    /// `scheme://[user:password@]host:port`.
+    pub url: Secret,
+    /// The same without credentials, for --debug.
+    pub shown: String,
+    /// Hosts, domains and networks reached directly, as NO_PROXY lists them.
+    pub no_proxy: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -177,6 +195,9 @@ pub struct Failure {
     /// The HTTP status of the answer, when there was one.
     #[serde(default)]
     pub status: Option<u16>,
+    /// The request went to the proxy, which reaches the endpoint for it.
+    #[serde(default)]
+    pub via_proxy: bool,
 }
 
 /// What went wrong, in the terms the caller needs to say what to do.
@@ -192,6 +213,19 @@ pub enum Reason {
     Denied,
     Timeout,
     Unreachable,
+    /// The proxy itself cannot be reached (refused, no such host).
+    ProxyUnreachable,
+    /// The proxy wants credentials (407), or refused the ones given.
+    ProxyAuth,
+    /// The proxy answered CONNECT with an error: it refused the credentials, or will not
+    /// connect to the endpoint (hyper-util does not say which).
+    ProxyRefused,
+    /// The proxy URL is not one the HTTP client takes.
+    BadProxy,
+    /// The endpoint's certificate does not verify against the trusted CAs.
+    Untrusted,
+    /// The CA bundle cannot be read, or holds no certificate.
+    BadCaBundle,
     /// A 5xx or a throttling answer: AWS (or something in between) is having trouble.
     Unavailable,
     /// An answer that is not AWS's (a captive portal's page, a proxy's error).

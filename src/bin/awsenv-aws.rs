@@ -2,17 +2,27 @@
 //! (JSON) on stdin, makes the call with the credentials it was handed, and writes a single
 //! reply on stdout. Kept apart from `awsenv` so that the SDK, TLS and tokio cost nothing on
 //! any other path. With --debug it logs call names, outcome and timing; never a credential.
+//!
+//! Every request, the SDK's and the console sign-in's, goes through one connector of the SDK's
+//! own HTTP client, built here with the proxy and the CA bundle awsenv passed in the request.
 
 use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::config::retry::RetryConfig;
 use aws_sdk_sts::config::timeout::TimeoutConfig;
 use aws_sdk_sts::config::{BehaviorVersion, Credentials, Region, SharedCredentialsProvider};
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_http_client::tls;
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::{Connector, tls};
+use aws_smithy_runtime_api::client::http::{
+    HttpConnector, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector, http_client_fn,
+};
+use aws_smithy_runtime_api::shared::IntoShared;
 use aws_types::SdkConfig;
-use awsenv::aws::wire::{self as aws, Call, Failure, Issued, Reason, Reply, Request};
+use awsenv::aws::wire::{self as aws, Call, Failure, Issued, Reason, Reply, Request, Service};
 use awsenv::secret::Secret;
+use std::error::Error;
 use std::io::{Read, Write};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -51,14 +61,122 @@ fn run(request: &Request) -> Reply {
         .unwrap_or_else(Reply::Failed)
 }
 
+/// How this request reaches AWS: one connector (so one connection pool, and one tunnel
+/// through a proxy) for every call it makes, with the system's CAs and the CA bundle, through
+/// the proxy unless NO_PROXY lists the endpoint's host.
+struct Net {
+    connector: SharedHttpConnector,
+    /// The endpoint's host goes through the proxy.
+    via_proxy: bool,
+    debug: bool,
+}
+
+impl Net {
+    fn new(request: &Request) -> Result<Net, Failure> {
+        let timeout = Duration::from_secs(request.timeout_secs.max(1));
+        let mut trust = tls::TrustStore::default();
+        if let Some(path) = &request.ca_bundle {
+            trust = trust.with_pem_certificate(ca_bundle(path)?);
+        }
+        let context = tls::TlsContext::builder()
+            .with_trust_store(trust)
+            .build()
+            .map_err(|e| other(&format!("TLS settings: {e}")))?;
+        let settings = HttpConnectorSettings::builder()
+            .connect_timeout(timeout.min(Duration::from_secs(3)))
+            .build();
+        let mut builder = Connector::builder().connector_settings(settings);
+        let mut via_proxy = false;
+        if let Some(proxy) = &request.proxy {
+            let bad = |e: &dyn std::fmt::Display| Failure {
+                reason: Reason::BadProxy,
+                message: e.to_string(),
+                ..other("")
+            };
+            let mut config = ProxyConfig::all(proxy.url.expose()).map_err(|e| bad(&e))?;
+            let no_proxy = proxy.no_proxy.clone().unwrap_or_default();
+            config = config.no_proxy(&no_proxy);
+            builder = builder.proxy_config(config);
+            // The client's own rules decide; asked here only to name the proxy in a failure.
+            let matcher = hyper_util::client::proxy::matcher::Matcher::builder()
+                .all(proxy.url.expose())
+                .no(no_proxy.as_str())
+                .build();
+            let target: http::Uri = destination(request).parse().map_err(|e| bad(&e))?;
+            via_proxy = matcher.intercept(&target).is_some();
+            if request.debug {
+                let how = if via_proxy {
+                    format!("through the proxy {}", proxy.shown)
+                } else {
+                    "directly (NO_PROXY)".to_owned()
+                };
+                eprintln!("awsenv-aws: debug {} {how}", destination(request));
+            }
+        }
+        let connector = builder
+            .tls_provider(tls::Provider::Rustls(
+                tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .tls_context(context)
+            .build()
+            .into_shared();
+        Ok(Net {
+            connector,
+            via_proxy,
+            debug: request.debug,
+        })
+    }
+
+    /// The SDK's HTTP client: always this request's connector.
+    fn http_client(&self) -> SharedHttpClient {
+        let connector = self.connector.clone();
+        http_client_fn(move |_, _| connector.clone())
+    }
+}
+
+/// Where the request goes, as the SDK resolves it when no endpoint URL is set.
+fn destination(request: &Request) -> String {
+    match &request.endpoint {
+        Some(url) => url.clone(),
+        None => match request.call.service() {
+            Service::Sts => format!("https://sts.{}.amazonaws.com", request.region),
+            Service::Iam => "https://iam.amazonaws.com".into(),
+        },
+    }
+}
+
+/// The CA bundle's certificates, checked as the TLS client will load them (it would panic on
+/// what it cannot read): a file that is not PEM certificates is named, not half used.
+fn ca_bundle(path: &Path) -> Result<Vec<u8>, Failure> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let bad = |message: String| Failure {
+        reason: Reason::BadCaBundle,
+        message,
+        ..other("")
+    };
+    let pem = std::fs::read(path).map_err(|e| bad(format!("cannot be read ({e})")))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad(format!("is not a PEM file ({e})")))?;
+    if certs.is_empty() {
+        return Err(bad("holds no PEM certificate".into()));
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for (n, cert) in certs.into_iter().enumerate() {
+        roots.add(cert).map_err(|e| {
+            bad(format!(
+                "has a certificate ({}.) that cannot be used ({e})",
+                n + 1
+            ))
+        })?;
+    }
+    Ok(pem)
+}
+
 /// The SDK settings for one request, shared by the STS and IAM clients.
-fn sdk_config(request: &Request, creds: &aws::Credentials) -> SdkConfig {
+fn sdk_config(request: &Request, net: &Net, creds: &aws::Credentials) -> SdkConfig {
     let timeout = Duration::from_secs(request.timeout_secs.max(1));
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
     let credentials = Credentials::new(
         &creds.access_key_id,
         creds.secret_access_key.expose(),
@@ -70,7 +188,7 @@ fn sdk_config(request: &Request, creds: &aws::Credentials) -> SdkConfig {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(request.region.clone()))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .http_client(http)
+        .http_client(net.http_client())
         // The SDK waits forever by default: an endpoint that never answers must fail fast.
         .timeout_config(
             TimeoutConfig::builder()
@@ -87,15 +205,16 @@ fn sdk_config(request: &Request, creds: &aws::Credentials) -> SdkConfig {
 
 /// One request, one call (two for GetSessionToken), one reply.
 async fn answer(request: &Request) -> Result<Reply, Failure> {
-    let config = sdk_config(request, &request.credentials);
+    let net = &Net::new(request)?;
+    let config = sdk_config(request, net, &request.credentials);
     let sts = Sts {
         client: aws_sdk_sts::Client::new(&config),
-        debug: request.debug,
+        net,
     };
     let iam = Iam {
         client: aws_sdk_iam::Client::new(&config),
         config: &config,
-        debug: request.debug,
+        net,
     };
     match &request.call {
         Call::GetSessionToken {
@@ -129,7 +248,7 @@ async fn answer(request: &Request) -> Result<Reply, Failure> {
             session_duration,
         } => {
             let start = Instant::now();
-            let token = signin_token(request, federation_url, *session_duration).await;
+            let token = signin_token(request, net, federation_url, *session_duration).await;
             if request.debug {
                 let ms = start.elapsed().as_secs_f64() * 1000.0;
                 let outcome = if token.is_ok() { "ok" } else { "failed" };
@@ -159,12 +278,12 @@ async fn answer(request: &Request) -> Result<Reply, Failure> {
     }
 }
 
-struct Sts {
+struct Sts<'a> {
     client: aws_sdk_sts::Client,
-    debug: bool,
+    net: &'a Net,
 }
 
-impl Sts {
+impl Sts<'_> {
     /// GetSessionToken, then GetCallerIdentity with the new credentials: GetSessionToken does
     /// not say whose session it is; the new keys can.
     async fn session_token(
@@ -180,16 +299,16 @@ impl Sts {
         if let Some(mfa) = mfa {
             op = op.serial_number(&mfa.serial).token_code(&mfa.code);
         }
-        let out = timed(self.debug, "sts:GetSessionToken", op.send()).await?;
+        let out = timed(self.net, "sts:GetSessionToken", op.send()).await?;
         let mut issued = issued(out.credentials)?;
         let creds = aws::Credentials {
             access_key_id: issued.access_key_id.clone(),
             secret_access_key: issued.secret_access_key.clone(),
             session_token: Some(issued.session_token.clone()),
         };
-        let who = aws_sdk_sts::Client::new(&sdk_config(request, &creds));
+        let who = aws_sdk_sts::Client::new(&sdk_config(request, self.net, &creds));
         let send = who.get_caller_identity().send();
-        issued.identity = timed(self.debug, "sts:GetCallerIdentity", send)
+        issued.identity = timed(self.net, "sts:GetCallerIdentity", send)
             .await?
             .arn
             .unwrap_or_default();
@@ -213,7 +332,7 @@ impl Sts {
         if let Some(mfa) = mfa {
             op = op.serial_number(&mfa.serial).token_code(&mfa.code);
         }
-        let out = timed(self.debug, "sts:AssumeRole", op.send()).await?;
+        let out = timed(self.net, "sts:AssumeRole", op.send()).await?;
         let mut issued = issued(out.credentials)?;
         issued.identity = out.assumed_role_user.map(|u| u.arn).unwrap_or_default();
         Ok(Reply::Issued(issued))
@@ -221,7 +340,7 @@ impl Sts {
 
     async fn caller_identity(&self) -> Result<Reply, Failure> {
         let send = self.client.get_caller_identity().send();
-        let out = timed(self.debug, "sts:GetCallerIdentity", send).await?;
+        let out = timed(self.net, "sts:GetCallerIdentity", send).await?;
         Ok(Reply::Identity {
             arn: out.arn.unwrap_or_default(),
             account: out.account.unwrap_or_default(),
@@ -243,7 +362,7 @@ impl Sts {
             .policy(allow_all)
             .set_duration_seconds(duration_seconds.map(|d| d as i32))
             .send();
-        let out = timed(self.debug, "sts:GetFederationToken", send).await?;
+        let out = timed(self.net, "sts:GetFederationToken", send).await?;
         let mut issued = issued(out.credentials)?;
         issued.identity = out.federated_user.map(|u| u.arn).unwrap_or_default();
         Ok(Reply::Issued(issued))
@@ -253,13 +372,13 @@ impl Sts {
 struct Iam<'a> {
     client: aws_sdk_iam::Client,
     config: &'a SdkConfig,
-    debug: bool,
+    net: &'a Net,
 }
 
 impl Iam<'_> {
     async fn mfa_devices(&self, user_name: &str) -> Result<Reply, Failure> {
         let send = self.client.list_mfa_devices().user_name(user_name).send();
-        let out = timed(self.debug, "iam:ListMFADevices", send).await?;
+        let out = timed(self.net, "iam:ListMFADevices", send).await?;
         let serials = out.mfa_devices.into_iter().map(|d| d.serial_number);
         Ok(Reply::Devices(serials.collect()))
     }
@@ -275,7 +394,7 @@ impl Iam<'_> {
                 .assignment_status(aws_sdk_iam::types::AssignmentStatusType::Unassigned)
                 .set_marker(marker)
                 .send();
-            let out = timed(self.debug, "iam:ListVirtualMFADevices", send).await?;
+            let out = timed(self.net, "iam:ListVirtualMFADevices", send).await?;
             serials.extend(out.virtual_mfa_devices.into_iter().map(|d| d.serial_number));
             match out.marker {
                 Some(next) if out.is_truncated => marker = Some(next),
@@ -291,7 +410,7 @@ impl Iam<'_> {
             .create_virtual_mfa_device()
             .virtual_mfa_device_name(name)
             .send();
-        let device = timed(self.debug, "iam:CreateVirtualMFADevice", send)
+        let device = timed(self.net, "iam:CreateVirtualMFADevice", send)
             .await?
             .virtual_mfa_device
             .ok_or_else(|| other("IAM answered without the device"))?;
@@ -319,7 +438,7 @@ impl Iam<'_> {
             .authentication_code1(code1)
             .authentication_code2(code2)
             .send();
-        timed(self.debug, "iam:EnableMFADevice", send).await?;
+        timed(self.net, "iam:EnableMFADevice", send).await?;
         Ok(Reply::Done)
     }
 
@@ -330,7 +449,7 @@ impl Iam<'_> {
             .user_name(user_name)
             .serial_number(serial)
             .send();
-        timed(self.debug, "iam:DeactivateMFADevice", send).await?;
+        timed(self.net, "iam:DeactivateMFADevice", send).await?;
         Ok(Reply::Done)
     }
 
@@ -340,13 +459,13 @@ impl Iam<'_> {
             .delete_virtual_mfa_device()
             .serial_number(serial)
             .send();
-        timed(self.debug, "iam:DeleteVirtualMFADevice", send).await?;
+        timed(self.net, "iam:DeleteVirtualMFADevice", send).await?;
         Ok(Reply::Done)
     }
 
     async fn access_keys(&self, user_name: &str) -> Result<Reply, Failure> {
         let send = self.client.list_access_keys().user_name(user_name).send();
-        let out = timed(self.debug, "iam:ListAccessKeys", send).await?;
+        let out = timed(self.net, "iam:ListAccessKeys", send).await?;
         let ids = out.access_key_metadata.into_iter();
         Ok(Reply::Keys(ids.filter_map(|k| k.access_key_id).collect()))
     }
@@ -358,7 +477,7 @@ impl Iam<'_> {
             .build();
         let once = aws_sdk_iam::Client::from_conf(once);
         let send = once.create_access_key().user_name(user_name).send();
-        let key = timed(self.debug, "iam:CreateAccessKey", send)
+        let key = timed(self.net, "iam:CreateAccessKey", send)
             .await?
             .access_key
             .ok_or_else(|| other("IAM answered without the key"))?;
@@ -379,7 +498,7 @@ impl Iam<'_> {
             .user_name(user_name)
             .access_key_id(access_key_id)
             .send();
-        timed(self.debug, "iam:DeleteAccessKey", send).await?;
+        timed(self.net, "iam:DeleteAccessKey", send).await?;
         Ok(Reply::Done)
     }
 }
@@ -388,6 +507,7 @@ impl Iam<'_> {
 /// as the federation endpoint wants them, and only to that endpoint.
 async fn signin_token(
     request: &Request,
+    net: &Net,
     federation_url: &str,
     session_duration: Option<u32>,
 ) -> Result<Secret, Failure> {
@@ -405,7 +525,7 @@ async fn signin_token(
     if let Some(duration) = session_duration {
         url.push_str(&format!("&SessionDuration={duration}"));
     }
-    let uri: hyper::Uri = url
+    let uri: http::Uri = url
         .parse()
         .map_err(|e| other(&format!("bad sign-in endpoint {federation_url}: {e}")))?;
     // The query carries the session's secret: plain http only to this machine.
@@ -418,43 +538,46 @@ async fn signin_token(
             "the sign-in endpoint {federation_url} must be https"
         )));
     }
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_native_roots()
-        .map_err(|e| other(&format!("no TLS root certificates: {e}")))?
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build::<_, http_body_util::Empty<bytes::Bytes>>(https);
-    let unreachable = |e: &(dyn std::error::Error + 'static)| Failure {
-        reason: Reason::Unreachable,
-        code: None,
-        message: root_cause(e),
-        status: None,
-    };
+    let get = aws_smithy_runtime_api::http::Request::get(url)
+        .map_err(|e| other(&format!("bad sign-in endpoint {federation_url}: {e}")))?;
     let wait = Duration::from_secs(request.timeout_secs.max(1));
     // The whole exchange, body included, under the timeout.
     let exchange = async {
-        let response = client.get(uri).await.map_err(|e| unreachable(&e))?;
-        let status = response.status();
+        let response = net
+            .connector
+            .call(get)
+            .await
+            .map_err(|e| unsent(&e, false, net))?;
+        let status = response.status().as_u16();
         let body = response.into_body().collect().await;
-        let body = body.map_err(|e| unreachable(&e))?.to_bytes();
+        let body = body.map_err(|e| unsent(e.as_ref(), false, net))?.to_bytes();
         Ok::<_, Failure>((status, body))
+    };
+    let timed_out = Failure {
+        reason: Reason::Timeout,
+        message: "no answer in time".into(),
+        via_proxy: net.via_proxy,
+        ..other("")
     };
     let (status, body) = tokio::time::timeout(wait, exchange)
         .await
-        .map_err(|_| Failure {
-            reason: Reason::Timeout,
-            code: None,
-            message: "no answer in time".into(),
-            status: None,
-        })??;
-    if !status.is_success() {
+        .map_err(|_| timed_out)??;
+    if matches!(status, 401 | 407) && net.via_proxy {
+        return Err(Failure {
+            reason: Reason::ProxyAuth,
+            message: format!("it answered HTTP {status}"),
+            status: Some(status),
+            via_proxy: true,
+            ..other("")
+        });
+    }
+    if !(200..300).contains(&status) {
         return Err(Failure {
             reason: Reason::Denied,
-            code: Some(status.as_u16().to_string()),
-            message: format!("the sign-in endpoint answered {status}"),
-            status: Some(status.as_u16()),
+            code: Some(status.to_string()),
+            message: format!("the sign-in endpoint answered HTTP {status}"),
+            status: Some(status),
+            via_proxy: net.via_proxy,
         });
     }
     #[derive(serde::Deserialize)]
@@ -473,6 +596,7 @@ fn other(message: &str) -> Failure {
         code: None,
         message: message.into(),
         status: None,
+        via_proxy: false,
     }
 }
 
@@ -488,7 +612,7 @@ fn issued(creds: Option<aws_sdk_sts::types::Credentials>) -> Result<Issued, Fail
 }
 
 async fn timed<T, E>(
-    debug: bool,
+    net: &Net,
     name: &str,
     send: impl std::future::Future<Output = Result<T, SdkError<E, HttpResponse>>>,
 ) -> Result<T, Failure>
@@ -496,8 +620,8 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let start = Instant::now();
-    let result = send.await.map_err(classify);
-    if debug {
+    let result = send.await.map_err(|e| classify(e, net));
+    if net.debug {
         let ms = start.elapsed().as_secs_f64() * 1000.0;
         let outcome = match &result {
             Ok(_) => "ok".to_owned(),
@@ -508,7 +632,7 @@ where
     result
 }
 
-fn classify<E>(err: SdkError<E, HttpResponse>) -> Failure
+fn classify<E>(err: SdkError<E, HttpResponse>, net: &Net) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
@@ -516,10 +640,15 @@ where
     let code = err.code().filter(|c| !c.is_empty());
     let (reason, message) = match &err {
         SdkError::TimeoutError(_) => (Reason::Timeout, "no answer in time".to_owned()),
-        SdkError::DispatchFailure(d) if d.is_timeout() => {
-            (Reason::Timeout, "no answer in time".to_owned())
+        SdkError::DispatchFailure(d) => return unsent(&err, d.is_timeout(), net),
+        // A proxy that wants credentials answers a request it forwards (plain http) itself:
+        // 407, or 401 for wrong ones (tinyproxy), never with an AWS error code.
+        SdkError::ServiceError(_) | SdkError::ResponseError(_)
+            if net.via_proxy && code.is_none() && matches!(status, Some(401 | 407)) =>
+        {
+            let status = status.unwrap_or_default();
+            (Reason::ProxyAuth, format!("it answered HTTP {status}"))
         }
-        SdkError::DispatchFailure(_) => (Reason::Unreachable, root_cause(&err)),
         SdkError::ServiceError(_) | SdkError::ResponseError(_) => {
             let message = err.message().unwrap_or("").to_owned();
             (answer_reason(code, &message, status), message)
@@ -531,7 +660,59 @@ where
         code: code.map(str::to_owned),
         message,
         status,
+        via_proxy: net.via_proxy,
     }
+}
+
+/// A request that got no answer: the endpoint's certificate was not trusted, the proxy could
+/// not be reached or refused the tunnel, or the endpoint could not be reached.
+fn unsent(err: &(dyn Error + 'static), timeout: bool, net: &Net) -> Failure {
+    let chain: Vec<&(dyn Error + 'static)> = chain(err).collect();
+    let failure = |reason, message: String| Failure {
+        reason,
+        message,
+        via_proxy: net.via_proxy,
+        ..other("")
+    };
+    if let Some(tls) = chain.iter().find_map(|e| e.downcast_ref::<rustls::Error>()) {
+        let reason = match tls {
+            rustls::Error::InvalidCertificate(_) => Reason::Untrusted,
+            _ => Reason::Unreachable,
+        };
+        return failure(reason, tls.to_string());
+    }
+    if timeout {
+        return failure(Reason::Timeout, "no answer in time".into());
+    }
+    if net.via_proxy {
+        // hyper-util's tunnel errors are private types: their text is what there is.
+        let says = |text: &str| chain.iter().any(|e| e.to_string() == text);
+        if says("tunnel error: proxy authorization required") {
+            return failure(Reason::ProxyAuth, "it answered HTTP 407".into());
+        }
+        if says("tunnel error: unsuccessful") {
+            let message = "it answered CONNECT with an error".into();
+            return failure(Reason::ProxyRefused, message);
+        }
+        // Through a proxy, the only connection made is the one to the proxy.
+        let connecting = chain.iter().any(|e| {
+            e.downcast_ref::<hyper_util::client::legacy::Error>()
+                .is_some_and(|e| e.is_connect())
+        });
+        if connecting {
+            return failure(Reason::ProxyUnreachable, root_cause(err));
+        }
+    }
+    failure(Reason::Unreachable, root_cause(err))
+}
+
+/// `err` and each error behind it. After an `io::Error` comes what it wraps (`get_ref`):
+/// its `source()` skips that, and a TLS error sits there.
+fn chain<'a>(err: &'a (dyn Error + 'static)) -> impl Iterator<Item = &'a (dyn Error + 'static)> {
+    std::iter::successors(Some(err), |&e| match e.downcast_ref::<std::io::Error>() {
+        Some(io) => io.get_ref().map(|inner| inner as &(dyn Error + 'static)),
+        None => e.source(),
+    })
 }
 
 /// What an answer that came back means, from AWS's error code and the HTTP status.

@@ -56,7 +56,18 @@ pub struct Account {
     /// `awsenv_renew`: whether a shell renews this account's session without a person
     /// (default true; the account's own setting, not inherited).
     pub renew: bool,
+    /// `ca_bundle`, or the one its source chain has (as `region`).
+    pub ca_bundle: Option<CaBundle>,
     pub source: Source,
+}
+
+/// A profile's `ca_bundle`: a PEM file of CA certificates trusted besides the system's.
+#[derive(Debug, Clone)]
+pub struct CaBundle {
+    pub path: PathBuf,
+    /// The profile that sets it, and its file: messages say where to change it.
+    pub profile: String,
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Clone)]
@@ -214,6 +225,17 @@ impl Profiles {
                 .or_else(|| inherited(|a| &a.mfa_process)),
             duration,
             renew: true,
+            ca_bundle: self
+                .get(name, "ca_bundle")
+                .map(|s| CaBundle {
+                    path: PathBuf::from(&s.value),
+                    profile: name.to_owned(),
+                    file: s.file.clone(),
+                })
+                .or_else(|| match &source {
+                    Source::Role(role) => role.from.ca_bundle.clone(),
+                    Source::Keys(_) => None,
+                }),
             source,
         })
     }
