@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use std::sync::mpsc::{Receiver, channel};
 
 /// A sign-in endpoint on loopback: answers one getSigninToken and hands its query over.
-fn signin_endpoint() -> (String, Receiver<HashMap<String, String>>) {
+pub(crate) fn signin_endpoint() -> (String, Receiver<HashMap<String, String>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!(
         "http://127.0.0.1:{}/federation",

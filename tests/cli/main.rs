@@ -13,6 +13,7 @@ mod hostile;
 mod import;
 mod login;
 mod mfa_device;
+mod network;
 mod renewal;
 mod rotate;
 mod server;

@@ -63,6 +63,169 @@ pub fn moto() -> &'static Moto {
     })
 }
 
+/// A free port on loopback, with nothing listening on it (a dead proxy, a dead endpoint).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Waits until something listens on `port`.
+fn wait_for(port: u16, what: &str) {
+    let start = std::time::Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "{what} did not start on port {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// A forward proxy on loopback: tinyproxy (Debian's), with a generated config, started once
+/// per test binary and kind. It logs each request line (CONNECT host:port, or the URL of a
+/// plain http request), never a header. A shell holds it and stops it, and removes its
+/// directory, when the test binary exits and its stdin closes.
+pub struct Proxy {
+    pub port: u16,
+    dir: PathBuf,
+    _child: Mutex<Child>,
+    _stdin: Mutex<ChildStdin>,
+}
+
+/// The user and password `auth_proxy` asks for (tinyproxy allows only `[-a-z0-9._]`).
+pub const PROXY_USER: &str = "proxy-user";
+pub const PROXY_PASSWORD: &str = "pr0xy-pa55.w0rd";
+
+/// An open proxy.
+pub fn proxy() -> &'static Proxy {
+    static PROXY: OnceLock<Proxy> = OnceLock::new();
+    PROXY.get_or_init(|| Proxy::start("open", ""))
+}
+
+/// A proxy that wants PROXY_USER and PROXY_PASSWORD (basic auth).
+pub fn auth_proxy() -> &'static Proxy {
+    static PROXY: OnceLock<Proxy> = OnceLock::new();
+    register_secret(PROXY_PASSWORD);
+    PROXY.get_or_init(|| {
+        Proxy::start(
+            "auth",
+            &format!("BasicAuth {PROXY_USER} {PROXY_PASSWORD}\n"),
+        )
+    })
+}
+
+impl Proxy {
+    fn start(kind: &str, extra: &str) -> Proxy {
+        let tinyproxy = ["/usr/bin/tinyproxy", "/usr/sbin/tinyproxy"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("tinyproxy is missing: run scripts/test, which installs it");
+        let dir =
+            std::env::temp_dir().join(format!("awsenv-test-proxy-{}-{kind}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = free_port();
+        let config = format!(
+            "Port {port}\nListen 127.0.0.1\nAllow 127.0.0.1\nTimeout 30\nMaxClients 100\n\
+             LogLevel Connect\nLogFile \"{}\"\nDisableViaHeader Yes\n{extra}",
+            dir.join("log").display()
+        );
+        std::fs::write(dir.join("tinyproxy.conf"), config).unwrap();
+        let mut child = Command::new("sh")
+            .args([
+                "-c",
+                "\"$1\" -d -c \"$2/tinyproxy.conf\" & read -r _; kill $!; wait; rm -rf \"$2\"",
+                "sh",
+                tinyproxy,
+            ])
+            .arg(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tinyproxy");
+        wait_for(port, "tinyproxy");
+        let stdin = child.stdin.take().unwrap();
+        Proxy {
+            port,
+            dir,
+            _child: Mutex::new(child),
+            _stdin: Mutex::new(stdin),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The URL with PROXY_USER and `password` in it.
+    pub fn url_with(&self, password: &str) -> String {
+        format!("http://{PROXY_USER}:{password}@127.0.0.1:{}", self.port)
+    }
+
+    /// What it has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+}
+
+/// A TLS endpoint for moto (tests/moto/tls.py), its certificate signed by a private CA made at
+/// start, once per test binary.
+pub struct Tls {
+    pub port: u16,
+    dir: PathBuf,
+    _child: Mutex<Child>,
+    _stdin: Mutex<ChildStdin>,
+}
+
+pub fn tls() -> &'static Tls {
+    static TLS: OnceLock<Tls> = OnceLock::new();
+    TLS.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("awsenv-test-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut child = Command::new(venv_bin("python"))
+            .arg(Path::new(REPO).join("tests/moto/tls.py"))
+            .arg(moto().port.to_string())
+            .arg(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the TLS endpoint");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("port ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("tls.py said {line:?}"));
+        let stdin = child.stdin.take().unwrap();
+        Tls {
+            port,
+            dir,
+            _child: Mutex::new(child),
+            _stdin: Mutex::new(stdin),
+        }
+    })
+}
+
+impl Tls {
+    pub fn url(&self) -> String {
+        format!("https://127.0.0.1:{}", self.port)
+    }
+
+    /// The CA that signed its certificate.
+    pub fn ca(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    /// A CA that did not.
+    pub fn other_ca(&self) -> PathBuf {
+        self.dir.join("other-ca.pem")
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct User {
     pub name: String,
