@@ -68,6 +68,9 @@ pub struct Settings {
     proxies: Proxies,
     /// `AWS_CA_BUNDLE`: a PEM file of CA certificates trusted besides the system's.
     pub ca_bundle: Option<PathBuf>,
+    /// `REQUESTS_CA_BUNDLE`, which the AWS CLI takes when neither `AWS_CA_BUNDLE` nor the
+    /// profile's `ca_bundle` is set.
+    pub requests_ca_bundle: Option<PathBuf>,
 }
 
 /// The proxy variables, each the first set of its lower-case and upper-case spelling (the
@@ -184,6 +187,7 @@ impl Settings {
                 no_proxy: text("no_proxy").or_else(|| text("NO_PROXY")),
             },
             ca_bundle: var("AWS_CA_BUNDLE").map(PathBuf::from),
+            requests_ca_bundle: var("REQUESTS_CA_BUNDLE").map(PathBuf::from),
             home,
         }
     }

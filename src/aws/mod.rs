@@ -113,23 +113,28 @@ impl<'a> Aws<'a> {
         }
     }
 
-    /// The CA bundle: `AWS_CA_BUNDLE`, else the profile's `ca_bundle`, as in the AWS CLI.
+    /// The CA bundle, in the AWS CLI's order: `AWS_CA_BUNDLE`, the profile's `ca_bundle`,
+    /// `REQUESTS_CA_BUNDLE`.
     fn trust(&self, account: &Account) -> Option<Trust> {
-        match (&self.settings.ca_bundle, &account.ca_bundle) {
-            (Some(path), _) => Some(Trust {
-                path: path.clone(),
-                setting: "AWS_CA_BUNDLE".into(),
-            }),
-            (None, Some(bundle)) => Some(Trust {
-                path: bundle.path.clone(),
-                setting: format!(
-                    "ca_bundle of profile {} in {}",
-                    bundle.profile,
-                    bundle.file.display()
-                ),
-            }),
-            (None, None) => None,
-        }
+        let named = |path: &PathBuf, setting: &str| Trust {
+            path: path.clone(),
+            setting: setting.into(),
+        };
+        let settings = self.settings;
+        settings
+            .ca_bundle
+            .as_ref()
+            .map(|path| named(path, "AWS_CA_BUNDLE"))
+            .or_else(|| {
+                let bundle = account.ca_bundle.as_ref()?;
+                let file = bundle.file.display();
+                let setting = format!("ca_bundle of profile {} in {file}", bundle.profile);
+                Some(named(&bundle.path, &setting))
+            })
+            .or_else(|| {
+                let path = settings.requests_ca_bundle.as_ref()?;
+                Some(named(path, "REQUESTS_CA_BUNDLE"))
+            })
     }
 }
 

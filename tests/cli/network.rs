@@ -255,6 +255,9 @@ fn a_private_ca_is_trusted_through_aws_ca_bundle_or_ca_bundle_as_in_the_aws_cli(
 
     awsenv(&home, &[], &[("AWS_CA_BUNDLE", ca)]).ok();
     aws_cli(&home, &[("AWS_CA_BUNDLE", ca)]).ok();
+    // The AWS CLI also takes REQUESTS_CA_BUNDLE, last.
+    awsenv(&home, &[], &[("REQUESTS_CA_BUNDLE", ca)]).ok();
+    aws_cli(&home, &[("REQUESTS_CA_BUNDLE", ca)]).ok();
 
     let out = awsenv(&home, &[], &[("AWS_CA_BUNDLE", other)]).fails(NETWORK);
     let said = format!("neither by the system's CAs nor by {other} from AWS_CA_BUNDLE");
@@ -273,6 +276,13 @@ fn a_private_ca_is_trusted_through_aws_ca_bundle_or_ca_bundle_as_in_the_aws_cli(
     assert_ne!(aws_cli(&home, &[]).code, Some(0));
     awsenv(&home, &[], &[("AWS_CA_BUNDLE", ca)]).ok();
     aws_cli(&home, &[("AWS_CA_BUNDLE", ca)]).ok();
+    let out = awsenv(&home, &[], &[("REQUESTS_CA_BUNDLE", ca)]).fails(NETWORK);
+    assert!(
+        out.stderr.contains("from ca_bundle of profile bob"),
+        "{}",
+        out.stderr
+    );
+    assert_ne!(aws_cli(&home, &[("REQUESTS_CA_BUNDLE", ca)]).code, Some(0));
 }
 
 #[test]
