@@ -70,7 +70,7 @@ Exit status:
   3    unknown account or unusable AWS config
   4    base keys missing, or rejected by AWS
   5    MFA code missing or rejected
-  6    STS unreachable or timed out
+  6    STS or its proxy unreachable, timed out, or its certificate not trusted
   7    denied by AWS for another reason
   8    session cache unsafe or unwritable
   9    doctor found something to fix
