@@ -521,7 +521,7 @@ fn credentials(session: &Session) -> String {
         "AccessKeyId": session.access_key_id,
         "SecretAccessKey": session.secret_access_key.expose(),
         "Token": session.session_token.expose(),
-        "Expiration": session.expiration,
+        "Expiration": session.expiration_here(),
     })
     .to_string()
 }
@@ -787,6 +787,7 @@ mod tests {
             mfa_serial: None,
             origin: "role:x".into(),
             asked: None,
+            clock_offset: 0,
         };
         let current = Current::from_vars(
             [

@@ -98,12 +98,13 @@ pub fn activate(session: &Session, region: Option<&str>, current: &Current) -> V
 /// The session in the credential variables every AWS tool reads.
 pub fn credentials(session: &Session) -> Vec<(&'static str, String)> {
     let token = session.session_token.expose();
+    let expiration = session.expiration_here();
     let values = [
         session.access_key_id.as_str(),
         session.secret_access_key.expose(),
         token,
         token,
-        session.expiration.as_str(),
+        expiration.as_str(),
     ];
     CREDENTIALS
         .into_iter()
@@ -242,6 +243,7 @@ mod tests {
             mfa_serial: None,
             origin: "key:AKIA".into(),
             asked: None,
+            clock_offset: 0,
         }
     }
 

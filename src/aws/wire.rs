@@ -181,9 +181,13 @@ pub struct Issued {
     pub access_key_id: String,
     pub secret_access_key: Secret,
     pub session_token: Secret,
-    /// Unix seconds.
+    /// Unix seconds, by AWS's clock.
     pub expiration: i64,
     pub identity: String,
+    /// AWS's clock minus this machine's, in seconds, from the Date of STS's answer (0 within
+    /// a few seconds): the expiration by this machine's clock is `expiration - clock_offset`.
+    #[serde(default)]
+    pub clock_offset: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

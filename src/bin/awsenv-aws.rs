@@ -14,15 +14,19 @@ use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::{Connector, tls};
 use aws_smithy_runtime_api::client::http::{
-    HttpConnector, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector, http_client_fn,
+    HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector, http_client_fn,
 };
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::shared::IntoShared;
+use aws_smithy_types::date_time::{DateTime, Format};
 use aws_types::SdkConfig;
 use awsenv::aws::wire::{self as aws, Call, Failure, Issued, Reason, Reply, Request, Service};
 use awsenv::secret::Secret;
 use std::error::Error;
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -66,6 +70,8 @@ fn run(request: &Request) -> Reply {
 /// the proxy unless NO_PROXY lists the endpoint's host.
 struct Net {
     connector: SharedHttpConnector,
+    /// AWS's clock minus this machine's, from the Date of AWS's last answer.
+    clock: Arc<Mutex<Option<i64>>>,
     /// The endpoint's host goes through the proxy.
     via_proxy: bool,
     debug: bool,
@@ -122,15 +128,61 @@ impl Net {
             .into_shared();
         Ok(Net {
             connector,
+            clock: Arc::default(),
             via_proxy,
             debug: request.debug,
         })
     }
 
-    /// The SDK's HTTP client: always this request's connector.
+    /// The SDK's HTTP client: always this request's connector, reading AWS's clock off each
+    /// answer.
     fn http_client(&self) -> SharedHttpClient {
-        let connector = self.connector.clone();
+        let connector: SharedHttpConnector = DateReader {
+            inner: self.connector.clone(),
+            clock: self.clock.clone(),
+        }
+        .into_shared();
         http_client_fn(move |_, _| connector.clone())
+    }
+
+    /// How far AWS's clock is ahead of this machine's (behind when negative), in seconds; 0
+    /// when no answer said, or when the gap is within what the Date header's whole seconds
+    /// and the network's delay can account for.
+    fn clock_offset(&self) -> i64 {
+        let offset = self.clock.lock().map(|c| c.unwrap_or(0)).unwrap_or(0);
+        if offset.abs() < CLOCK_NOISE {
+            0
+        } else {
+            offset
+        }
+    }
+}
+
+/// Below this, a clock offset is the Date header's rounding and the network's delay.
+const CLOCK_NOISE: i64 = 5;
+
+/// A connector that notes the Date header of every answer (AWS's clock).
+#[derive(Debug)]
+struct DateReader {
+    inner: SharedHttpConnector,
+    clock: Arc<Mutex<Option<i64>>>,
+}
+
+impl HttpConnector for DateReader {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let answer = self.inner.call(request);
+        let clock = self.clock.clone();
+        HttpConnectorFuture::new(async move {
+            let response = answer.await?;
+            let date = response.headers().get("date").map(str::to_owned);
+            if let Some(aws) = date.and_then(|d| DateTime::from_str(&d, Format::HttpDate).ok()) {
+                let local = DateTime::from(std::time::SystemTime::now()).secs();
+                if let Ok(mut clock) = clock.lock() {
+                    *clock = Some(aws.secs() - local);
+                }
+            }
+            Ok(response)
+        })
     }
 }
 
@@ -301,6 +353,7 @@ impl Sts<'_> {
         }
         let out = timed(self.net, "sts:GetSessionToken", op.send()).await?;
         let mut issued = issued(out.credentials)?;
+        issued.clock_offset = self.net.clock_offset();
         let creds = aws::Credentials {
             access_key_id: issued.access_key_id.clone(),
             secret_access_key: issued.secret_access_key.clone(),
@@ -334,6 +387,7 @@ impl Sts<'_> {
         }
         let out = timed(self.net, "sts:AssumeRole", op.send()).await?;
         let mut issued = issued(out.credentials)?;
+        issued.clock_offset = self.net.clock_offset();
         issued.identity = out.assumed_role_user.map(|u| u.arn).unwrap_or_default();
         Ok(Reply::Issued(issued))
     }
@@ -608,6 +662,7 @@ fn issued(creds: Option<aws_sdk_sts::types::Credentials>) -> Result<Issued, Fail
         session_token: Secret::new(creds.session_token),
         expiration: creds.expiration.secs(),
         identity: String::new(),
+        clock_offset: 0,
     })
 }
 

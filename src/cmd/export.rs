@@ -66,7 +66,7 @@ fn render(format: Format, session: &Session, region: Option<&str>) -> Result<Str
                 "AccessKeyId": session.access_key_id,
                 "SecretAccessKey": session.secret_access_key.expose(),
                 "SessionToken": session.session_token.expose(),
-                "Expiration": session.expiration,
+                "Expiration": session.expiration_here(),
             });
             format!("{json}\n")
         }
@@ -143,6 +143,7 @@ mod tests {
             mfa_serial: None,
             origin: "key:AKIA".into(),
             asked: None,
+            clock_offset: 0,
         };
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/export");
         for format in Format::value_variants() {

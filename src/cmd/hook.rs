@@ -367,6 +367,7 @@ mod tests {
             mfa_serial: None,
             origin: "key:AKIA".into(),
             asked: None,
+            clock_offset: 0,
         })
     }
 

@@ -62,7 +62,7 @@ fn rows(profiles: &Profiles, cache: &Cache, margin: i64) -> Vec<Row> {
                     kind: s.kind.as_str(),
                     seconds_left: s.seconds_left().max(0),
                     fresh: s.is_fresh(margin),
-                    expiration: s.expiration,
+                    expiration: s.expiration_here(),
                 }),
                 _ => None,
             };

@@ -70,11 +70,31 @@ pub struct Session {
     /// asking for another gets a new session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asked: Option<u32>,
+    /// AWS's clock minus this machine's when the session was made (see `aws::Issued`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub clock_offset: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 impl Session {
+    /// When the session ends by this machine's clock: what the shell, the prompt and every
+    /// tool that reads AWS_CREDENTIAL_EXPIRATION compare with their own clock. A machine
+    /// whose clock is off would otherwise show (and keep) a session an hour too long, or
+    /// drop it at once.
     pub fn expires_at(&self) -> i64 {
-        clock::parse_rfc3339(&self.expiration).unwrap_or(0)
+        clock::parse_rfc3339(&self.expiration).unwrap_or(0) - self.clock_offset
+    }
+
+    /// `expires_at` as RFC 3339 UTC: the expiration awsenv gives out.
+    pub fn expiration_here(&self) -> String {
+        if self.clock_offset == 0 {
+            self.expiration.clone()
+        } else {
+            clock::format_rfc3339(self.expires_at())
+        }
     }
 
     pub fn seconds_left(&self) -> i64 {

@@ -21,6 +21,8 @@ const SESSION_TOKEN_LIMITS: (u32, u32) = (900, 129_600);
 const ASSUME_ROLE_LIMITS: (u32, u32) = (900, 43_200);
 /// AWS caps a role session assumed with temporary credentials (role chaining) at 1 h.
 const CHAINED_MAX: u32 = 3600;
+/// A clock further off AWS's than this is worth a line.
+const CLOCK_SAID: i64 = 60;
 /// AssumeRole's own default.
 const ROLE_DEFAULT: u32 = 3600;
 
@@ -276,6 +278,17 @@ impl Broker<'_> {
         // must say so while nothing is spent.
         let pending = self.cache.prepare(&lock)?;
         let session = self.create(account, duration, serial)?;
+        if self.attended && session.clock_offset.abs() > CLOCK_SAID {
+            let (gap, side) = match session.clock_offset {
+                o if o > 0 => (o, "behind"),
+                o => (-o, "ahead of"),
+            };
+            say(&format!(
+                "this machine's clock is {} {side} AWS's (by the time of STS's answer): awsenv \
+                 counts the session's time by AWS's clock; set the clock right (NTP)",
+                clock::human(gap)
+            ));
+        }
         if self.attended && session.seconds_left() <= self.margin {
             // AWS's default (or a cap) is no longer than the margin: every use would renew.
             say(&format!(
@@ -370,6 +383,7 @@ impl Broker<'_> {
             mfa_serial: serial,
             origin: account.origin(),
             asked: duration,
+            clock_offset: issued.clock_offset,
         })
     }
 

@@ -5,6 +5,7 @@
 mod support;
 
 mod cache;
+mod clock;
 mod commands;
 mod doctor;
 mod export;

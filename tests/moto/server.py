@@ -48,6 +48,10 @@ Test-control endpoints, JSON in and out, in the spirit of moto's /moto-api/:
                                  AssumeRole and GetSessionToken sessions issued to that user's
                                  key or to sessions made from it (AWS's 15-minute minimum would
                                  leave renewal untestable); the credentials still expire for real
+  POST /_awsenv/clock            {"user", "offset"} -> {}: AWS's clock runs `offset` seconds
+                                 ahead of this machine's (behind when negative) for that user's
+                                 calls and the sessions made from them: their Date header, the
+                                 expirations issued, and when those sessions count as expired
 """
 
 import base64
@@ -122,6 +126,8 @@ class Principal:
     user: User | None = None  # the IAM user behind the key, if any
     mfa: bool = False
     expires: datetime | None = None
+    # Whose clock (/_awsenv/clock) a role session keeps: the user it was made from.
+    clock_user: str | None = None
 
 
 SESSIONS: dict[str, Principal] = {}
@@ -255,7 +261,7 @@ def resolve_caller(environ: dict, body: bytes, auth: Authorization) -> Principal
     if principal is not None:
         if token is None or not hmac.compare_digest(token, principal.token):
             raise invalid_client_token()
-        if principal.expires <= datetime.now(UTC):
+        if principal.expires <= now_for(principal):
             raise AwsError(
                 403,
                 "ExpiredToken",
@@ -338,8 +344,19 @@ def issue_credentials(account: str, region: str) -> tuple[str, str, str]:
     return key.access_key_id, key.secret_access_key, random_session_token()
 
 
-def expiry(duration: int) -> datetime:
-    now = datetime.now(UTC).replace(microsecond=0)
+def clock_user_of(principal: "Principal | None") -> str | None:
+    if principal is None:
+        return None
+    return principal.user.name if principal.user else principal.clock_user
+
+
+def now_for(principal: "Principal | None") -> datetime:
+    """AWS's clock as the user behind `principal` sees it (see /_awsenv/clock)."""
+    return datetime.now(UTC) + timedelta(seconds=CLOCKS.get(clock_user_of(principal), 0))
+
+
+def expiry(caller: Principal, duration: int) -> datetime:
+    now = now_for(caller).replace(microsecond=0)
     return now + timedelta(seconds=duration)
 
 
@@ -369,7 +386,7 @@ def get_session_token(caller: Principal, params: dict, auth: Authorization):
         token=token,
         user=caller.user,
         mfa=mfa,
-        expires=expiry(duration),
+        expires=expiry(caller, duration),
     )
     SESSIONS[key] = session
     return sts_result("GetSessionToken", credentials_result(key, session))
@@ -457,7 +474,8 @@ def assume_role(caller: Principal, params: dict, auth: Authorization):
         secret=assumed.secret_access_key,
         token=assumed.session_token,
         mfa=mfa,
-        expires=expiry(duration),
+        expires=expiry(caller, duration),
+        clock_user=clock_user_of(caller),
     )
     SESSIONS[assumed.access_key_id] = session
     result = credentials_result(assumed.access_key_id, session)
@@ -628,6 +646,13 @@ def delay_next(body: dict) -> dict:
 # user name -> {"role": seconds, "session": seconds}, per user: tests run in parallel against
 # this one server, and most of them want AWS's own durations.
 LIFETIMES: dict[str, dict[str, int]] = {}
+# user -> seconds AWS's clock runs ahead of this machine's for that user's calls.
+CLOCKS: dict[str, int] = {}
+
+
+def set_clock(body: dict) -> dict:
+    CLOCKS[body["user"]] = int(body["offset"])
+    return {}
 
 
 def set_lifetimes(body: dict) -> dict:
@@ -669,6 +694,7 @@ CONTROL_ENDPOINTS = {
     ("GET", "/_awsenv/keys"): user_keys,
     ("POST", "/_awsenv/delay"): delay_next,
     ("POST", "/_awsenv/lifetimes"): set_lifetimes,
+    ("POST", "/_awsenv/clock"): set_clock,
 }
 
 
@@ -716,6 +742,11 @@ class PatchedMoto:
         )
 
         def logged_start_response(status, headers, exc_info=None):
+            user = clock_user_of(SESSIONS.get(auth.access_key_id)) or user_of(
+                auth.access_key_id
+            )
+            # The Date the handler sends (see ClockedRequestHandler) is by this user's clock.
+            ANSWER_CLOCK.offset = CLOCKS.get(user, 0)
             CALLS.append(
                 {
                     "action": params.get("Action"),
@@ -745,6 +776,20 @@ class PatchedMoto:
         return answer
 
 
+# The clock offset of the answer the current thread is writing (one thread per request).
+ANSWER_CLOCK = threading.local()
+
+
+class ClockedRequestHandler(MotoRequestHandler):
+    """Sends the Date header by the clock of the user whose call it answers: http.server
+    writes Date itself, before the application's headers."""
+
+    def date_time_string(self, timestamp=None):
+        offset = getattr(ANSWER_CLOCK, "offset", 0)
+        ANSWER_CLOCK.offset = 0
+        return super().date_time_string((timestamp or time.time()) + offset)
+
+
 def main() -> None:
     # One log line per request would drown the test output; errors still show.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -753,7 +798,7 @@ def main() -> None:
         0,
         PatchedMoto(),
         threaded=True,
-        request_handler=MotoRequestHandler,
+        request_handler=ClockedRequestHandler,
     )
     print(f"port {server.port}", flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -365,6 +365,16 @@ impl Moto {
         );
     }
 
+    /// Makes AWS's clock run `offset` seconds ahead of this machine's (behind when negative)
+    /// for `user`'s calls and the sessions made from them: a machine whose clock is off.
+    pub fn clock(&self, user: &User, offset: i64) {
+        self.request(
+            "POST",
+            "/_awsenv/clock",
+            &serde_json::json!({ "user": user.name, "offset": offset }),
+        );
+    }
+
     /// AssumeRole calls made with the session `source` has cached in `home` (a role's
     /// renewals, when `source` is the MFA user it is assumed from).
     pub fn assume_role_calls(&self, home: &Home, source: &str) -> usize {
