@@ -38,29 +38,37 @@ pub struct Moto {
 pub fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(|| {
-        let mut child = Command::new(venv_bin("python"))
-            .arg(Path::new(REPO).join("tests/moto/server.py"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start moto");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("port ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("moto said {line:?}"));
-        let stdin = child.stdin.take().unwrap();
+        let (port, child, stdin) = python_server("tests/moto/server.py", &[]);
         Moto {
             port,
             _child: Mutex::new(child),
             _stdin: Mutex::new(stdin),
         }
     })
+}
+
+/// Starts one of the Python servers of tests/moto with `args`: it says `port N` on its
+/// first line, and ends when its stdin closes (when the test binary exits).
+fn python_server(script: &str, args: &[&std::ffi::OsStr]) -> (u16, Child, ChildStdin) {
+    let mut child = Command::new(venv_bin("python"))
+        .arg(Path::new(REPO).join(script))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {script}: {e}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line
+        .trim()
+        .strip_prefix("port ")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("{script} said {line:?}"));
+    let stdin = child.stdin.take().unwrap();
+    (port, child, stdin)
 }
 
 /// A free port on loopback, with nothing listening on it (a dead proxy, a dead endpoint).
@@ -182,25 +190,9 @@ pub fn tls() -> &'static Tls {
     TLS.get_or_init(|| {
         let dir = std::env::temp_dir().join(format!("awsenv-test-tls-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut child = Command::new(venv_bin("python"))
-            .arg(Path::new(REPO).join("tests/moto/tls.py"))
-            .arg(moto().port.to_string())
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the TLS endpoint");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("port ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("tls.py said {line:?}"));
-        let stdin = child.stdin.take().unwrap();
+        let moto_port = moto().port.to_string();
+        let (port, child, stdin) =
+            python_server("tests/moto/tls.py", &[moto_port.as_ref(), dir.as_os_str()]);
         Tls {
             port,
             dir,
