@@ -297,18 +297,9 @@ for kind, path in (('config', sys.argv[1]), ('credentials', sys.argv[2])):
         out[kind] = 'refused'
 print(json.dumps(out))
 ";
-    let out = std::process::Command::new(crate::support::venv_bin("python"))
-        .args(["-c", script])
-        .arg(home.config_file())
-        .arg(home.credentials_file())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let (config, credentials) = (home.config_file(), home.credentials_file());
+    let out = crate::support::python(script, &[config.as_os_str(), credentials.as_os_str()]);
+    serde_json::from_str(&out).unwrap()
 }
 
 /// Each line doctor says botocore reads differently, checked against botocore itself.

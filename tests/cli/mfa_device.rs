@@ -74,18 +74,7 @@ for y in range(height):
     row = raw[y * stride + 1:(y + 1) * stride]
     print("".join("0" if row[x // 8] & (0x80 >> (x % 8)) else "1" for x in range(width)))
 "#;
-    let out = std::process::Command::new(crate::support::venv_bin("python"))
-        .args(["-c", script])
-        .arg(path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    crate::support::python(script, &[path.as_ref()])
         .lines()
         .map(|l| l.bytes().map(|b| b == b'1').collect())
         .collect()

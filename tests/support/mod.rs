@@ -71,6 +71,22 @@ fn python_server(script: &str, args: &[&std::ffi::OsStr]) -> (u16, Child, ChildS
     (port, child, stdin)
 }
 
+/// Runs a Python `script` of the venv's with `args`; what it printed. Fails the test if the
+/// script fails.
+pub fn python(script: &str, args: &[&std::ffi::OsStr]) -> String {
+    let out = Command::new(venv_bin("python"))
+        .args(["-c", script])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// A free port on loopback, with nothing listening on it (a dead proxy, a dead endpoint).
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
