@@ -231,3 +231,35 @@ fn sessions_no_longer_than_the_margin_are_taken_without_a_storm() {
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(assume_role_calls(&home), 2, "one renewal, not one per hook");
 }
+
+#[test]
+fn what_a_shell_was_told_of_one_account_does_not_silence_another() {
+    let (home, alice) = ending_role(&[]);
+    let role = moto().role(true, None, 3600);
+    home.role_account("ops", &role, "alice");
+    let ops = "eval \"$(AWSENV_EXPIRY_MARGIN=30 awsenv switch ops 2>/dev/null)\"\n\
+               export AWSENV_EXPIRY_MARGIN=200\n";
+    home.bash(ops).ok();
+    let mut cached = home.read_cache("ops");
+    cached["expiration"] = time_in(50).into();
+    home.write_cache("ops", &cached);
+    // admin's renewal fails, and the shell is told.
+    moto().fail_next(&alice, "AssumeRole", 0);
+    let out = shell(
+        &home,
+        &[],
+        "eval \"$(awsenv hook bash --before-command)\"\necho \"$__awsenv_told\"",
+    )
+    .ok();
+    let told = out.stdout.trim().to_owned();
+    assert!(out.stderr.contains("admin: not renewed"), "{}", out.stderr);
+    // The same shell switches to ops, whose renewal fails the same way, maybe in the same
+    // second: it hears of ops too.
+    moto().fail_next(&alice, "AssumeRole", 0);
+    let out = home
+        .bash(&format!(
+            "{ops}eval \"$(awsenv hook bash --before-command --told '{told}')\""
+        ))
+        .ok();
+    assert!(out.stderr.contains("ops: not renewed"), "{}", out.stderr);
+}
