@@ -171,7 +171,8 @@ pub struct Login {
     /// Print the URL instead of opening it (it signs in whoever has it, for minutes)
     #[arg(long)]
     pub print: bool,
-    /// The console page to land on [default: https://console.aws.amazon.com/]
+    /// The console page to land on [default: the console of the account's partition,
+    /// https://console.aws.amazon.com/ for most]
     #[arg(long)]
     pub destination: Option<String>,
     #[command(flatten)]

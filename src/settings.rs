@@ -14,12 +14,11 @@ use std::path::{Path, PathBuf};
 
 /// How long before its end a session counts as expired, unless `AWSENV_EXPIRY_MARGIN` says.
 pub const DEFAULT_MARGIN: i64 = 300;
-/// How long to wait for AWS per attempt, unless `AWSENV_TIMEOUT` says.
+/// How long to wait for AWS (every attempt of a call together), unless `AWSENV_TIMEOUT` says.
 const DEFAULT_TIMEOUT: u64 = 10;
 /// How long an `mfa_process` may take (a security key waiting for a touch), unless
 /// `AWSENV_MFA_PROCESS_TIMEOUT` says.
 const DEFAULT_MFA_PROCESS_TIMEOUT: u32 = 60;
-const FEDERATION: &str = "https://signin.aws.amazon.com/federation";
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -42,17 +41,17 @@ pub struct Settings {
     /// `duration_seconds` says (as aws-vault's AWS_SESSION_TOKEN_TTL and AWS_ASSUME_ROLE_TTL).
     session_duration: std::result::Result<Option<u32>, String>,
     role_duration: std::result::Result<Option<u32>, String>,
-    /// `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_IAM`, `AWS_ENDPOINT_URL`, unless
-    /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`.
-    pub sts_endpoint: Option<String>,
-    pub iam_endpoint: Option<String>,
+    /// `AWS_STS_REGIONAL_ENDPOINTS` (`legacy` or `regional`), which wins over the profile's
+    /// `sts_regional_endpoints`; kept unparsed when invalid, like the margin.
+    sts_legacy: std::result::Result<Option<bool>, String>,
     /// `NO_COLOR` turns colours off, `AWSENV_COLORS=0/1` decides, else any terminal but `dumb`.
     pub colors: bool,
     /// `AWSENV_RENEW=0` (or false, no, off) turns off renewing sessions without a person, in
     /// every shell; a profile's `awsenv_renew = false` turns it off for its account.
     pub renew: bool,
-    /// `AWSENV_SIGNIN_URL`: the federation endpoint `login` gets its sign-in token from.
-    pub signin_url: String,
+    /// `AWSENV_SIGNIN_URL`: the federation endpoint `login` gets its sign-in token from,
+    /// instead of the account's partition's.
+    pub signin_url: Option<String>,
     /// `AWSENV_SHELL` (set by the integration), else the login shell's, else bash.
     pub shell: Shell,
     /// `$SHELL`, the user's login shell: `awsenv shell` starts it, `doctor` reads its rc file.
@@ -131,13 +130,6 @@ impl Settings {
                 .map(|v| clock::parse_duration(&v).map_err(|e| format!("{name}: {e}")))
                 .transpose()
         };
-        let ignore_endpoints = text("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let endpoint = |specific: &str| {
-            (!ignore_endpoints)
-                .then(|| text(specific).or_else(|| text("AWS_ENDPOINT_URL")))
-                .flatten()
-        };
         let shell_named = |name: &str| {
             let value = text(name)?;
             let name = value.rsplit('/').next()?.trim_start_matches('-');
@@ -156,8 +148,13 @@ impl Settings {
                 .map(|t| t.map_or(DEFAULT_MFA_PROCESS_TIMEOUT, |t| t.max(1))),
             session_duration: span("AWSENV_SESSION_DURATION"),
             role_duration: span("AWSENV_ROLE_DURATION"),
-            sts_endpoint: endpoint("AWS_ENDPOINT_URL_STS"),
-            iam_endpoint: endpoint("AWS_ENDPOINT_URL_IAM"),
+            sts_legacy: text("AWS_STS_REGIONAL_ENDPOINTS")
+                .map(|v| {
+                    crate::profile::sts_legacy(&v).map_err(|_| {
+                        format!("AWS_STS_REGIONAL_ENDPOINTS={v} must be legacy or regional")
+                    })
+                })
+                .transpose(),
             colors: if var("NO_COLOR").is_some() {
                 false
             } else {
@@ -172,7 +169,7 @@ impl Settings {
                     .iter()
                     .any(|off| v.eq_ignore_ascii_case(off))
             }),
-            signin_url: text("AWSENV_SIGNIN_URL").unwrap_or_else(|| FEDERATION.into()),
+            signin_url: text("AWSENV_SIGNIN_URL"),
             shell: shell_named("AWSENV_SHELL")
                 .or_else(|| shell_named("SHELL"))
                 .unwrap_or(Shell::Bash),
@@ -235,7 +232,6 @@ impl Settings {
             .map_err(|e| fail!(Config, "{e}"))
     }
 
-    /// Seconds to wait for AWS per attempt.
     /// `AWSENV_SESSION_DURATION` (for GetSessionToken) or `AWSENV_ROLE_DURATION` (for
     /// AssumeRole), with the variable's name; an error names it too.
     pub fn default_duration(&self, role: bool) -> Result<Option<(u32, &'static str)>> {
@@ -250,8 +246,18 @@ impl Settings {
         }
     }
 
+    /// Seconds to wait for AWS, every attempt of a call together.
     pub fn timeout(&self) -> Result<u64> {
         self.timeout.clone().map_err(|e| fail!(Config, "{e}"))
+    }
+
+    /// Whether `account`'s STS calls go to the global endpoint where they can (the variable,
+    /// else the profile; regional by default, as the AWS CLI v2).
+    pub fn sts_legacy(&self, account: &crate::profile::Account) -> Result<bool> {
+        match &self.sts_legacy {
+            Ok(legacy) => Ok(legacy.or(account.sts_legacy).unwrap_or(false)),
+            Err(e) => Err(fail!(Config, "{e}")),
+        }
     }
 }
 
@@ -354,7 +360,7 @@ mod tests {
         assert_eq!(s.timeout().unwrap(), DEFAULT_TIMEOUT);
         assert!(s.colors);
         assert_eq!(s.shell, Shell::Bash);
-        assert_eq!(s.sts_endpoint, None);
+        assert_eq!(s.signin_url, None);
     }
 
     #[test]
@@ -365,8 +371,7 @@ mod tests {
             ("XDG_CACHE_HOME", "relative/ignored"),
             ("AWSENV_EXPIRY_MARGIN", "10m"),
             ("AWSENV_TIMEOUT", "0"),
-            ("AWS_ENDPOINT_URL", "http://all"),
-            ("AWS_ENDPOINT_URL_IAM", "http://iam"),
+            ("AWS_STS_REGIONAL_ENDPOINTS", "Legacy"),
             ("AWS_CA_BUNDLE", "/etc/corp-ca.pem"),
             ("NO_COLOR", "1"),
             ("AWSENV_COLORS", "1"),
@@ -376,8 +381,7 @@ mod tests {
         assert_eq!(s.cache_dir, Path::new("/home/u/.cache/awsenv"));
         assert_eq!(s.margin().unwrap(), 600);
         assert_eq!(s.timeout().unwrap(), 1, "at least a second");
-        assert_eq!(s.sts_endpoint.as_deref(), Some("http://all"));
-        assert_eq!(s.iam_endpoint.as_deref(), Some("http://iam"));
+        assert_eq!(s.sts_legacy, Ok(Some(true)));
         assert_eq!(s.ca_bundle.as_deref(), Some(Path::new("/etc/corp-ca.pem")));
         assert!(!s.colors, "NO_COLOR wins");
         assert_eq!(s.shell, Shell::Fish);
@@ -393,12 +397,6 @@ mod tests {
                 .contains("AWSENV_EXPIRY_MARGIN")
         );
         assert_eq!(s.margin_or_default(), DEFAULT_MARGIN);
-        let s = settings(&[
-            ("HOME", "/h"),
-            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "TRUE"),
-            ("AWS_ENDPOINT_URL", "http://x"),
-        ]);
-        assert_eq!(s.sts_endpoint, None);
     }
 
     #[test]

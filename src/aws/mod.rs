@@ -5,6 +5,7 @@
 //! of one line that says what to do, with any secret of the request masked.
 
 pub mod iam;
+pub mod partition;
 pub mod wire;
 
 pub use wire::{Call, Credentials, Failure, Issued, Mfa, Reason, Reply, Request, Service};
@@ -77,32 +78,30 @@ impl<'a> Aws<'a> {
         if !credentials.look_valid() {
             return Err(damaged(account, signer));
         }
-        let service = call.service();
-        let endpoint = match &call {
-            Call::GetSigninToken { federation_url, .. } => Some(federation_url.clone()),
-            _ => match service {
-                Service::Sts => self.settings.sts_endpoint.clone(),
-                Service::Iam => self.settings.iam_endpoint.clone(),
-            },
-        };
         let route = Route {
-            proxy: self.settings.proxy_for(endpoint.as_deref())?,
+            https: self.settings.proxy_for(Some("https://"))?,
+            http: self.settings.proxy_for(Some("http://"))?,
             trust: self.trust(account),
         };
-        let request = Request {
-            region: match service {
-                // IAM is global: its endpoint lives in us-east-1.
-                Service::Iam => "us-east-1".into(),
-                Service::Sts => account.region.clone().unwrap_or_else(|| "us-east-1".into()),
-            },
-            endpoint,
-            timeout_secs: self.settings.timeout()?,
-            debug: crate::debug::enabled(),
-            proxy: route.proxy.as_ref().map(|p| wire::Proxy {
+        let partition = account.partition();
+        let wire = |proxy: &Option<Proxy>| {
+            proxy.as_ref().map(|p| wire::Proxy {
                 url: p.url.clone(),
                 shown: p.shown.clone(),
                 no_proxy: p.no_proxy.clone(),
-            }),
+            })
+        };
+        let request = Request {
+            region: match call.service() {
+                // IAM is global within its partition, and lives in the partition's region.
+                Service::Iam => partition.region.into(),
+                Service::Sts => account.sts_region(self.settings.sts_legacy(account)?),
+            },
+            profile: account.name.clone(),
+            timeout_secs: self.settings.timeout()?,
+            debug: crate::debug::enabled(),
+            https_proxy: wire(&route.https),
+            http_proxy: wire(&route.http),
             ca_bundle: route.trust.as_ref().map(|t| t.path.clone()),
             call,
             credentials,
@@ -140,8 +139,20 @@ impl<'a> Aws<'a> {
 
 /// How a request reaches AWS, as the settings say: for the helper, and for messages.
 struct Route {
-    proxy: Option<Proxy>,
+    /// The proxies for https and plain http endpoints.
+    https: Option<Proxy>,
+    http: Option<Proxy>,
     trust: Option<Trust>,
+}
+
+impl Route {
+    /// The proxy for `endpoint`'s scheme (https when unknown).
+    fn proxy(&self, endpoint: Option<&str>) -> Option<&Proxy> {
+        match endpoint {
+            Some(e) if e.to_ascii_lowercase().starts_with("http://") => self.http.as_ref(),
+            _ => self.https.as_ref(),
+        }
+    }
 }
 
 /// A CA bundle and the setting that named it.
@@ -162,7 +173,7 @@ fn helper() -> PathBuf {
 fn spawn(request: &Request, route: &Route) -> Result<Reply> {
     let helper = helper();
     let mut network = String::new();
-    if let Some(proxy) = &route.proxy {
+    for proxy in [&route.https, &route.http].into_iter().flatten() {
         network.push_str(&format!(", proxy {} from {}", proxy.shown, proxy.variable));
     }
     if let Some(trust) = &route.trust {
@@ -173,11 +184,11 @@ fn spawn(request: &Request, route: &Route) -> Result<Reply> {
         ));
     }
     crate::debug!(
-        "{} via {} (region {}, endpoint {}{network})",
+        "{} via {} (region {}, profile {}{network})",
         request.call.name(),
         helper.display(),
         request.region,
-        request.endpoint.as_deref().unwrap_or("AWS")
+        crate::ui::printable(&request.profile)
     );
     let mut child = Command::new(&helper)
         .stdin(Stdio::piped())
@@ -227,21 +238,18 @@ fn explain(
     let code = failure.code.as_deref().unwrap_or("no code");
     let mut secrets = vec![request.credentials.secret_access_key.clone()];
     secrets.extend(request.credentials.session_token.clone());
-    if let Some(userinfo) = route.proxy.as_ref().and_then(|p| p.credentials.as_ref()) {
+    let proxy = route.proxy(failure.endpoint.as_deref());
+    if let Some(userinfo) = proxy.and_then(|p| p.credentials.as_ref()) {
         secrets.push(userinfo.clone());
         if let Some((_, password)) = userinfo.expose().split_once(':') {
             secrets.push(Secret::new(password));
         }
     }
     let aws = redact(&failure.message, &secrets.iter().collect::<Vec<_>>());
-    let endpoint = request
-        .endpoint
-        .clone()
-        .unwrap_or_else(|| match request.call.service() {
-            Service::Sts => format!("sts.{}.amazonaws.com", request.region),
-            Service::Iam => "iam.amazonaws.com".into(),
-        });
-    let proxy = route.proxy.as_ref();
+    let endpoint = match &failure.endpoint {
+        Some(endpoint) => endpoint.clone(),
+        None => format!("the {} endpoint", request.call.service().name()),
+    };
     let (proxy_shown, proxy_var) = proxy.map_or(("", ""), |p| (p.shown.as_str(), p.variable));
     let via = match proxy {
         Some(p) if failure.via_proxy => format!(" through the proxy {}", p.shown),

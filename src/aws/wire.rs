@@ -12,21 +12,27 @@ pub struct Request {
     pub call: Call,
     pub credentials: Credentials,
     pub region: String,
-    /// `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`; None for AWS itself.
-    pub endpoint: Option<String>,
-    /// Per attempt; the SDK tries twice.
+    /// The profile whose settings the SDK reads, as the AWS CLI would for it: endpoint URLs
+    /// (its own, and its `services` section's), retries, FIPS and dual-stack endpoints, the
+    /// user agent's app id. Never credentials: those are `credentials`.
+    pub profile: String,
+    /// For the whole call, retries included.
     pub timeout_secs: u64,
     pub debug: bool,
-    /// The proxy for `endpoint` (HTTPS_PROXY, HTTP_PROXY or ALL_PROXY, with NO_PROXY).
+    /// The proxy for https endpoints (HTTPS_PROXY or ALL_PROXY) and for plain http ones
+    /// (HTTP_PROXY or ALL_PROXY), each with NO_PROXY: only the SDK knows which endpoint a
+    /// call goes to.
     #[serde(default)]
-    pub proxy: Option<Proxy>,
+    pub https_proxy: Option<Proxy>,
+    #[serde(default)]
+    pub http_proxy: Option<Proxy>,
     /// A PEM file of CA certificates to trust besides the system's (AWS_CA_BUNDLE, or the
     /// profile's ca_bundle).
     #[serde(default)]
     pub ca_bundle: Option<PathBuf>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Proxy {
     /// `scheme://[user:password@]host:port`.
     pub url: Secret,
@@ -100,6 +106,15 @@ pub enum Call {
 pub enum Service {
     Sts,
     Iam,
+}
+
+impl Service {
+    pub fn name(self) -> &'static str {
+        match self {
+            Service::Sts => "STS",
+            Service::Iam => "IAM",
+        }
+    }
 }
 
 impl Call {
@@ -202,6 +217,9 @@ pub struct Failure {
     /// The request went to the proxy, which reaches the endpoint for it.
     #[serde(default)]
     pub via_proxy: bool,
+    /// `scheme://host[:port]` of the endpoint the SDK resolved, once a request was made.
+    #[serde(default)]
+    pub endpoint: Option<String>,
 }
 
 /// What went wrong, in the terms the caller needs to say what to do.

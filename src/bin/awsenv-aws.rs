@@ -21,8 +21,9 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::shared::IntoShared;
 use aws_smithy_types::date_time::{DateTime, Format};
 use aws_types::SdkConfig;
-use awsenv::aws::wire::{self as aws, Call, Failure, Issued, Reason, Reply, Request, Service};
+use awsenv::aws::wire::{self as aws, Call, Failure, Issued, Reason, Reply, Request};
 use awsenv::secret::Secret;
+use hyper_util::client::proxy::matcher::Matcher;
 use std::error::Error;
 use std::io::{Read, Write};
 use std::path::Path;
@@ -65,16 +66,41 @@ fn run(request: &Request) -> Reply {
         .unwrap_or_else(Reply::Failed)
 }
 
-/// How this request reaches AWS: one connector (so one connection pool, and one tunnel
-/// through a proxy) for every call it makes, with the system's CAs and the CA bundle, through
-/// the proxy unless NO_PROXY lists the endpoint's host.
+/// How this request reaches AWS: one connector per scheme (so one connection pool, and one
+/// tunnel through a proxy), with the system's CAs and the CA bundle, through that scheme's
+/// proxy unless NO_PROXY lists the endpoint's host. The SDK resolves the endpoint (from the
+/// profile, its `services` section, the environment, the partition); the connector sees
+/// where each request goes, and keeps it for a failure to name.
 struct Net {
-    connector: SharedHttpConnector,
-    /// AWS's clock minus this machine's, from the Date of AWS's last answer.
-    clock: Arc<Mutex<Option<i64>>>,
-    /// The endpoint's host goes through the proxy.
-    via_proxy: bool,
+    https: Route,
+    http: Route,
+    /// What the answers said of AWS's clock, and where the last request went.
+    seen: Arc<Mutex<Seen>>,
     debug: bool,
+}
+
+/// The connector of one scheme, and its proxy's rules for naming it in a failure.
+#[derive(Clone)]
+struct Route {
+    connector: SharedHttpConnector,
+    proxy: Option<Arc<(Matcher, String)>>,
+}
+
+impl Route {
+    /// Whether the request to `uri` goes through the proxy, and the proxy as shown.
+    fn proxy_for(&self, uri: &http::Uri) -> Option<&str> {
+        let (matcher, shown) = self.proxy.as_deref()?;
+        matcher.intercept(uri).map(|_| shown.as_str())
+    }
+}
+
+#[derive(Default)]
+struct Seen {
+    /// AWS's clock minus this machine's, from the Date of AWS's last answer.
+    clock: Option<i64>,
+    /// `scheme://host[:port]` of the last request, and whether it went to a proxy.
+    endpoint: Option<String>,
+    via_proxy: bool,
 }
 
 impl Net {
@@ -88,60 +114,69 @@ impl Net {
             .with_trust_store(trust)
             .build()
             .map_err(|e| other(&format!("TLS settings: {e}")))?;
-        let settings = HttpConnectorSettings::builder()
-            .connect_timeout(timeout.min(Duration::from_secs(3)))
-            .build();
-        let mut builder = Connector::builder().connector_settings(settings);
-        let mut via_proxy = false;
-        if let Some(proxy) = &request.proxy {
-            let bad = |e: &dyn std::fmt::Display| Failure {
-                reason: Reason::BadProxy,
-                message: e.to_string(),
-                ..other("")
-            };
-            let mut config = ProxyConfig::all(proxy.url.expose()).map_err(|e| bad(&e))?;
-            let no_proxy = proxy.no_proxy.clone().unwrap_or_default();
-            config = config.no_proxy(&no_proxy);
-            builder = builder.proxy_config(config);
-            // The client's own rules decide; asked here only to name the proxy in a failure.
-            let matcher = hyper_util::client::proxy::matcher::Matcher::builder()
-                .all(proxy.url.expose())
-                .no(no_proxy.as_str())
+        let route = |proxy: Option<&aws::Proxy>| -> Result<Route, Failure> {
+            let settings = HttpConnectorSettings::builder()
+                .connect_timeout(timeout.min(Duration::from_secs(3)))
                 .build();
-            let target: http::Uri = destination(request).parse().map_err(|e| bad(&e))?;
-            via_proxy = matcher.intercept(&target).is_some();
-            if request.debug {
-                let how = if via_proxy {
-                    format!("through the proxy {}", proxy.shown)
-                } else {
-                    "directly (NO_PROXY)".to_owned()
+            let mut builder = Connector::builder().connector_settings(settings);
+            let mut named = None;
+            if let Some(proxy) = proxy {
+                let bad = |e: &dyn std::fmt::Display| Failure {
+                    reason: Reason::BadProxy,
+                    message: e.to_string(),
+                    ..other("")
                 };
-                eprintln!("awsenv-aws: debug {} {how}", destination(request));
+                let no_proxy = proxy.no_proxy.clone().unwrap_or_default();
+                let config = ProxyConfig::all(proxy.url.expose()).map_err(|e| bad(&e))?;
+                builder = builder.proxy_config(config.no_proxy(&no_proxy));
+                // The client's own rules decide; asked here only to name the proxy.
+                let matcher = Matcher::builder()
+                    .all(proxy.url.expose())
+                    .no(no_proxy.as_str())
+                    .build();
+                named = Some(Arc::new((matcher, proxy.shown.clone())));
             }
-        }
-        let connector = builder
-            .tls_provider(tls::Provider::Rustls(
-                tls::rustls_provider::CryptoMode::Ring,
-            ))
-            .tls_context(context)
-            .build()
-            .into_shared();
+            let connector = builder
+                .tls_provider(tls::Provider::Rustls(
+                    tls::rustls_provider::CryptoMode::Ring,
+                ))
+                .tls_context(context.clone())
+                .build()
+                .into_shared();
+            Ok(Route {
+                connector,
+                proxy: named,
+            })
+        };
+        let https = route(request.https_proxy.as_ref())?;
+        // Mostly the same proxy, or none: then one connector serves both schemes.
+        let http = if request.http_proxy == request.https_proxy {
+            https.clone()
+        } else {
+            route(request.http_proxy.as_ref())?
+        };
         Ok(Net {
-            connector,
-            clock: Arc::default(),
-            via_proxy,
+            https,
+            http,
+            seen: Arc::default(),
             debug: request.debug,
         })
     }
 
-    /// The SDK's HTTP client: always this request's connector, reading AWS's clock off each
-    /// answer.
-    fn http_client(&self) -> SharedHttpClient {
-        let connector: SharedHttpConnector = DateReader {
-            inner: self.connector.clone(),
-            clock: self.clock.clone(),
+    /// The connector every request goes through, the SDK's and the sign-in token's.
+    fn connector(&self) -> SharedHttpConnector {
+        Watch {
+            https: self.https.clone(),
+            http: self.http.clone(),
+            seen: self.seen.clone(),
+            debug: self.debug,
         }
-        .into_shared();
+        .into_shared()
+    }
+
+    /// The SDK's HTTP client: always this request's connector.
+    fn http_client(&self) -> SharedHttpClient {
+        let connector = self.connector();
         http_client_fn(move |_, _| connector.clone())
     }
 
@@ -149,51 +184,94 @@ impl Net {
     /// when no answer said, or when the gap is within what the Date header's whole seconds
     /// and the network's delay can account for.
     fn clock_offset(&self) -> i64 {
-        let offset = self.clock.lock().map(|c| c.unwrap_or(0)).unwrap_or(0);
+        let offset = self.seen.lock().map(|s| s.clock.unwrap_or(0)).unwrap_or(0);
         if offset.abs() < CLOCK_NOISE {
             0
         } else {
             offset
         }
     }
+
+    /// A failure of the last request: where it went, and whether through the proxy.
+    fn failure(&self, reason: Reason, message: String) -> Failure {
+        let (endpoint, via_proxy) = self
+            .seen
+            .lock()
+            .map(|s| (s.endpoint.clone(), s.via_proxy))
+            .unwrap_or_default();
+        Failure {
+            reason,
+            code: None,
+            message,
+            status: None,
+            via_proxy,
+            endpoint,
+        }
+    }
+
+    fn via_proxy(&self) -> bool {
+        self.seen.lock().is_ok_and(|s| s.via_proxy)
+    }
 }
 
 /// Below this, a clock offset is the Date header's rounding and the network's delay.
 const CLOCK_NOISE: i64 = 5;
 
-/// A connector that notes the Date header of every answer (AWS's clock).
-#[derive(Debug)]
-struct DateReader {
-    inner: SharedHttpConnector,
-    clock: Arc<Mutex<Option<i64>>>,
+/// Sends each request through its scheme's route, noting where it went and the Date header
+/// of every answer (AWS's clock).
+#[derive(Clone)]
+struct Watch {
+    https: Route,
+    http: Route,
+    seen: Arc<Mutex<Seen>>,
+    debug: bool,
 }
 
-impl HttpConnector for DateReader {
+impl std::fmt::Debug for Watch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Watch")
+    }
+}
+
+impl HttpConnector for Watch {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let answer = self.inner.call(request);
-        let clock = self.clock.clone();
+        let uri: Option<http::Uri> = request.uri().parse().ok();
+        let plain = uri.as_ref().and_then(|u| u.scheme_str()) == Some("http");
+        let route = if plain { &self.http } else { &self.https };
+        if let Some(uri) = &uri {
+            let proxy = route.proxy_for(uri);
+            // Never the path or the query: the sign-in token's query holds the session.
+            let endpoint = format!(
+                "{}://{}",
+                uri.scheme_str().unwrap_or("https"),
+                uri.authority().map_or("", |a| a.as_str())
+            );
+            if self.debug {
+                let how = match proxy {
+                    Some(p) => format!("through the proxy {p}"),
+                    None if route.proxy.is_some() => "directly (NO_PROXY)".into(),
+                    None => "directly".into(),
+                };
+                eprintln!("awsenv-aws: debug {endpoint} {how}");
+            }
+            if let Ok(mut seen) = self.seen.lock() {
+                seen.endpoint = Some(endpoint);
+                seen.via_proxy = proxy.is_some();
+            }
+        }
+        let answer = route.connector.call(request);
+        let seen = self.seen.clone();
         HttpConnectorFuture::new(async move {
             let response = answer.await?;
             let date = response.headers().get("date").map(str::to_owned);
             if let Some(aws) = date.and_then(|d| DateTime::from_str(&d, Format::HttpDate).ok()) {
                 let local = DateTime::from(std::time::SystemTime::now()).secs();
-                if let Ok(mut clock) = clock.lock() {
-                    *clock = Some(aws.secs() - local);
+                if let Ok(mut seen) = seen.lock() {
+                    seen.clock = Some(aws.secs() - local);
                 }
             }
             Ok(response)
         })
-    }
-}
-
-/// Where the request goes, as the SDK resolves it when no endpoint URL is set.
-fn destination(request: &Request) -> String {
-    match &request.endpoint {
-        Some(url) => url.clone(),
-        None => match request.call.service() {
-            Service::Sts => format!("https://sts.{}.amazonaws.com", request.region),
-            Service::Iam => "https://iam.amazonaws.com".into(),
-        },
     }
 }
 
@@ -226,41 +304,47 @@ fn ca_bundle(path: &Path) -> Result<Vec<u8>, Failure> {
     Ok(pem)
 }
 
-/// The SDK settings for one request, shared by the STS and IAM clients.
-fn sdk_config(request: &Request, net: &Net, creds: &aws::Credentials) -> SdkConfig {
+/// The SDK settings for one request, shared by the STS and IAM clients: what `aws-config`
+/// reads for the profile (endpoint URLs, `services` sections, retries, FIPS and dual-stack,
+/// the app id), with the region, the connector and the credentials awsenv handed over. The
+/// credentials are set, so the loader builds no provider chain and reads no key.
+async fn sdk_config(request: &Request, net: &Net) -> SdkConfig {
+    let creds = &request.credentials;
+    // The SDK waits forever by default: an endpoint that never answers must fail fast, and
+    // retries must not stretch the wait the user set.
     let timeout = Duration::from_secs(request.timeout_secs.max(1));
-    let credentials = Credentials::new(
+    aws_config::defaults(BehaviorVersion::latest())
+        .profile_name(&request.profile)
+        .region(Region::new(request.region.clone()))
+        .credentials_provider(provider(creds))
+        .http_client(net.http_client())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(timeout.min(Duration::from_secs(3)))
+                .operation_timeout(timeout)
+                .build(),
+        )
+        .load()
+        .await
+}
+
+fn provider(creds: &aws::Credentials) -> SharedCredentialsProvider {
+    SharedCredentialsProvider::new(Credentials::new(
         &creds.access_key_id,
         creds.secret_access_key.expose(),
         creds.session_token.as_ref().map(|t| t.expose().to_owned()),
         None,
         "awsenv",
-    );
-    let mut config = SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(request.region.clone()))
-        .credentials_provider(SharedCredentialsProvider::new(credentials))
-        .http_client(net.http_client())
-        // The SDK waits forever by default: an endpoint that never answers must fail fast.
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(timeout.min(Duration::from_secs(3)))
-                .operation_attempt_timeout(timeout)
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(2));
-    if let Some(endpoint) = &request.endpoint {
-        config = config.endpoint_url(endpoint);
-    }
-    config.build()
+    ))
 }
 
 /// One request, one call (two for GetSessionToken), one reply.
 async fn answer(request: &Request) -> Result<Reply, Failure> {
     let net = &Net::new(request)?;
-    let config = sdk_config(request, net, &request.credentials);
+    let config = sdk_config(request, net).await;
     let sts = Sts {
         client: aws_sdk_sts::Client::new(&config),
+        config: &config,
         net,
     };
     let iam = Iam {
@@ -272,10 +356,7 @@ async fn answer(request: &Request) -> Result<Reply, Failure> {
         Call::GetSessionToken {
             duration_seconds,
             mfa,
-        } => {
-            sts.session_token(request, *duration_seconds, mfa.as_ref())
-                .await
-        }
+        } => sts.session_token(*duration_seconds, mfa.as_ref()).await,
         Call::AssumeRole {
             role_arn,
             session_name,
@@ -332,6 +413,7 @@ async fn answer(request: &Request) -> Result<Reply, Failure> {
 
 struct Sts<'a> {
     client: aws_sdk_sts::Client,
+    config: &'a SdkConfig,
     net: &'a Net,
 }
 
@@ -340,7 +422,6 @@ impl Sts<'_> {
     /// not say whose session it is; the new keys can.
     async fn session_token(
         &self,
-        request: &Request,
         duration_seconds: Option<u32>,
         mfa: Option<&aws::Mfa>,
     ) -> Result<Reply, Failure> {
@@ -359,7 +440,10 @@ impl Sts<'_> {
             secret_access_key: issued.secret_access_key.clone(),
             session_token: Some(issued.session_token.clone()),
         };
-        let who = aws_sdk_sts::Client::new(&sdk_config(request, self.net, &creds));
+        let who = aws_sdk_sts::config::Builder::from(self.config)
+            .credentials_provider(provider(&creds))
+            .build();
+        let who = aws_sdk_sts::Client::from_conf(who);
         let send = who.get_caller_identity().send();
         issued.identity = timed(self.net, "sts:GetCallerIdentity", send)
             .await?
@@ -598,7 +682,7 @@ async fn signin_token(
     // The whole exchange, body included, under the timeout.
     let exchange = async {
         let response = net
-            .connector
+            .connector()
             .call(get)
             .await
             .map_err(|e| unsent(&e, false, net))?;
@@ -607,31 +691,23 @@ async fn signin_token(
         let body = body.map_err(|e| unsent(e.as_ref(), false, net))?.to_bytes();
         Ok::<_, Failure>((status, body))
     };
-    let timed_out = Failure {
-        reason: Reason::Timeout,
-        message: "no answer in time".into(),
-        via_proxy: net.via_proxy,
-        ..other("")
-    };
+    let timed_out = net.failure(Reason::Timeout, "no answer in time".into());
     let (status, body) = tokio::time::timeout(wait, exchange)
         .await
         .map_err(|_| timed_out)??;
-    if matches!(status, 401 | 407) && net.via_proxy {
+    if matches!(status, 401 | 407) && net.via_proxy() {
+        let message = format!("it answered HTTP {status}");
         return Err(Failure {
-            reason: Reason::ProxyAuth,
-            message: format!("it answered HTTP {status}"),
             status: Some(status),
-            via_proxy: true,
-            ..other("")
+            ..net.failure(Reason::ProxyAuth, message)
         });
     }
     if !(200..300).contains(&status) {
+        let message = format!("the sign-in endpoint answered HTTP {status}");
         return Err(Failure {
-            reason: Reason::Denied,
             code: Some(status.to_string()),
-            message: format!("the sign-in endpoint answered HTTP {status}"),
             status: Some(status),
-            via_proxy: net.via_proxy,
+            ..net.failure(Reason::Denied, message)
         });
     }
     #[derive(serde::Deserialize)]
@@ -651,6 +727,7 @@ fn other(message: &str) -> Failure {
         message: message.into(),
         status: None,
         via_proxy: false,
+        endpoint: None,
     }
 }
 
@@ -699,7 +776,7 @@ where
         // A proxy that wants credentials answers a request it forwards (plain http) itself:
         // 407, or 401 for wrong ones (tinyproxy), never with an AWS error code.
         SdkError::ServiceError(_) | SdkError::ResponseError(_)
-            if net.via_proxy && code.is_none() && matches!(status, Some(401 | 407)) =>
+            if net.via_proxy() && code.is_none() && matches!(status, Some(401 | 407)) =>
         {
             let status = status.unwrap_or_default();
             (Reason::ProxyAuth, format!("it answered HTTP {status}"))
@@ -711,11 +788,9 @@ where
         _ => (Reason::Other, root_cause(&err)),
     };
     Failure {
-        reason,
         code: code.map(str::to_owned),
-        message,
         status,
-        via_proxy: net.via_proxy,
+        ..net.failure(reason, message)
     }
 }
 
@@ -723,12 +798,7 @@ where
 /// not be reached or refused the tunnel, or the endpoint could not be reached.
 fn unsent(err: &(dyn Error + 'static), timeout: bool, net: &Net) -> Failure {
     let chain: Vec<&(dyn Error + 'static)> = chain(err).collect();
-    let failure = |reason, message: String| Failure {
-        reason,
-        message,
-        via_proxy: net.via_proxy,
-        ..other("")
-    };
+    let failure = |reason, message: String| net.failure(reason, message);
     if let Some(tls) = chain.iter().find_map(|e| e.downcast_ref::<rustls::Error>()) {
         let reason = match tls {
             rustls::Error::InvalidCertificate(_) => Reason::Untrusted,
@@ -739,7 +809,7 @@ fn unsent(err: &(dyn Error + 'static), timeout: bool, net: &Net) -> Failure {
     if timeout {
         return failure(Reason::Timeout, "no answer in time".into());
     }
-    if net.via_proxy {
+    if net.via_proxy() {
         // hyper-util's tunnel errors are private types: their text is what there is.
         let says = |text: &str| chain.iter().any(|e| e.to_string() == text);
         if says("tunnel error: proxy authorization required") {

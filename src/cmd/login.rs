@@ -14,7 +14,6 @@ use crate::session::obtain;
 use crate::settings::Settings;
 use crate::ui::{self, say};
 
-const CONSOLE: &str = "https://console.aws.amazon.com/";
 /// GetFederationToken's limits, and the console's default for it.
 const FEDERATION_LIMITS: (u32, u32) = (900, 129_600);
 const FEDERATION_DEFAULT: u32 = 43_200;
@@ -72,7 +71,8 @@ fn federation_token(
     })
 }
 
-/// The console URL: a sign-in token from the federation endpoint, for `credentials`.
+/// The console URL: a sign-in token from the federation endpoint of the account's
+/// partition, for `credentials`.
 fn signin_url(
     settings: &Settings,
     account: &Account,
@@ -80,7 +80,11 @@ fn signin_url(
     session_duration: Option<u32>,
     args: &cli::Login,
 ) -> Result<String> {
-    let endpoint = &settings.signin_url;
+    let partition = account.partition();
+    let endpoint = settings
+        .signin_url
+        .clone()
+        .unwrap_or_else(|| partition.federation.into());
     let call = Call::GetSigninToken {
         federation_url: endpoint.clone(),
         session_duration,
@@ -91,7 +95,7 @@ fn signin_url(
         .into_signin_token()?;
     Ok(format!(
         "{endpoint}?Action=login&Issuer=awsenv&Destination={}&SigninToken={}",
-        url_encode(args.destination.as_deref().unwrap_or(CONSOLE)),
+        url_encode(args.destination.as_deref().unwrap_or(partition.console)),
         url_encode(token.expose())
     ))
 }

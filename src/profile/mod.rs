@@ -58,7 +58,20 @@ pub struct Account {
     pub renew: bool,
     /// `ca_bundle`, or the one its source chain has (as `region`).
     pub ca_bundle: Option<CaBundle>,
+    /// `sts_regional_endpoints`: `legacy` (true) sends STS calls of the regions that had
+    /// none of their own before 2019 to the global endpoint; `regional` (false), the default.
+    pub sts_legacy: Option<bool>,
     pub source: Source,
+}
+
+/// `sts_regional_endpoints` (or `AWS_STS_REGIONAL_ENDPOINTS`): `legacy` (true) or `regional`
+/// (false), in any case, as botocore takes them.
+pub fn sts_legacy(value: &str) -> std::result::Result<bool, ()> {
+    match value.to_ascii_lowercase().as_str() {
+        "legacy" => Ok(true),
+        "regional" => Ok(false),
+        _ => Err(()),
+    }
 }
 
 /// A profile's `ca_bundle`: a PEM file of CA certificates trusted besides the system's.
@@ -236,7 +249,24 @@ impl Profiles {
                     Source::Role(role) => role.from.ca_bundle.clone(),
                     Source::Keys(_) => None,
                 }),
+            sts_legacy: self.sts_legacy(name)?,
             source,
+        })
+    }
+
+    /// `sts_regional_endpoints`, which the AWS CLI refuses unless `legacy` or `regional`.
+    fn sts_legacy(&self, name: &str) -> Result<Option<bool>> {
+        let key = "sts_regional_endpoints";
+        let Some(s) = self.get(name, key) else {
+            return Ok(None);
+        };
+        sts_legacy(&s.value).map(Some).map_err(|_| {
+            fail!(
+                Config,
+                "{name}: {key} = {} in {} must be legacy or regional",
+                s.value,
+                s.file.display()
+            )
         })
     }
 
@@ -400,6 +430,11 @@ impl Profiles {
                      manage; use `aws sso login --profile {name}`"
                 ))
             }
+            (None, None) if let Some(key) = self.served_elsewhere(name) => Err(fail!(
+                Config,
+                "{name} gets its credentials from {key}, which awsenv does not manage; use \
+                 it as the AWS CLI does, with AWS_PROFILE={name}"
+            )),
             (None, None) => Err(fail!(
                 Credentials,
                 "{name} has no access keys: add aws_access_key_id and aws_secret_access_key \
@@ -578,6 +613,37 @@ aws_access_key_id = NOT-THIS-ONE
         assert_eq!(k.access_key_id, "AKIAEXAMPLEPERSONAL");
         assert_eq!(k.secret_access_key.expose(), "secret/with=equals");
         assert_eq!(a.origin(), "key:AKIAEXAMPLEPERSONAL");
+    }
+
+    #[test]
+    fn profiles_served_elsewhere_say_by_what_and_the_partition_comes_from_arns() {
+        let p = profiles(
+            "[profile cp]\ncredential_process = pass aws\n\
+             [profile sso]\nsso_session = corp\n\
+             [profile cn]\nmfa_serial = arn:aws-cn:iam::111111111111:mfa/a\n\
+             [profile cn-role]\nrole_arn = arn:aws-cn:iam::111111111111:role/r\n\
+             source_profile = cn\nregion = cn-northwest-1\n\
+             [profile legacy]\nsts_regional_endpoints = Legacy\n",
+            "[cn]\naws_access_key_id = AKIAEXAMPLECN\naws_secret_access_key = s\n\
+             [legacy]\naws_access_key_id = AKIAEXAMPLELEGACY\naws_secret_access_key = s\n",
+        );
+        let message = |name| p.account(name).unwrap_err().to_string();
+        assert!(message("cp").contains("cp gets its credentials from credential_process"));
+        assert!(message("sso").contains("IAM Identity Center"));
+        let cn = p.account("cn").unwrap();
+        assert_eq!(cn.partition().id, "aws-cn");
+        assert_eq!(
+            cn.sts_region(true),
+            "cn-north-1",
+            "no global endpoint in China"
+        );
+        let role = p.account("cn-role").unwrap();
+        assert_eq!(role.partition().id, "aws-cn");
+        assert_eq!(role.sts_region(false), "cn-northwest-1");
+        let legacy = p.account("legacy").unwrap();
+        assert_eq!(legacy.sts_legacy, Some(true));
+        assert_eq!(legacy.partition().id, "aws");
+        assert_eq!(legacy.sts_region(true), "aws-global");
     }
 
     #[test]

@@ -9,6 +9,10 @@
 //! before the code is asked for: a cache that cannot take a session says so while nothing is
 //! spent yet. A temporary file left by a writer that died holds a whole session; the next
 //! writer of that account, and `logout`, delete it.
+//!
+//! The lock is std's `File::lock` (Rust 1.89): flock(2) on Unix and LockFileEx on Windows,
+//! which is what the fs4 crate of the design wraps. It is the same lock with no crate, and the
+//! prompt hook takes none.
 
 use crate::error::{Result, fail};
 use crate::session::{self, Session};

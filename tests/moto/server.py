@@ -29,16 +29,20 @@ credentials and returns fixed ones, so nothing would be tested. The patches:
 - Every STS and IAM call is logged, so tests can assert what awsenv asked AWS for.
 
 Test-control endpoints, JSON in and out, in the spirit of moto's /moto-api/:
-  POST /_awsenv/users            {"name"?, "mfa"?} -> user, active key, MFA seed
+  POST /_awsenv/users            {"name"?, "mfa"?, "partition"?} -> user, active key, MFA
+                                 seed; in the partition given (aws, aws-cn, aws-us-gov: each
+                                 is its own IAM, reached with a region of that partition)
   POST /_awsenv/roles            {"name"?, "require_mfa"?, "external_id"?,
-                                  "max_session_duration"?} -> {"name", "arn"}
+                                  "max_session_duration"?, "partition"?} -> {"name", "arn"}
   POST /_awsenv/keys/deactivate  {"access_key_id"} -> {}
-  GET  /_awsenv/calls            -> [{"action", "access_key_id", "status"}, ...]
+  GET  /_awsenv/calls            -> [{"action", "access_key_id", "status", "user_agent"}, ...]
   GET  /_awsenv/totp?seed=B32&offset=0 -> {"code"}
   GET  /_awsenv/mfa-devices      -> [{"serial", "user"}, ...] (user null: not enabled)
-  POST /_awsenv/fail             {"action", "user", "after"?, "times"?} -> {}: after letting
-                                 `after` calls of that action by that user through, the next
-                                 `times` answer AccessDenied (a step made to fail, for tests)
+  POST /_awsenv/fail             {"action", "user", "after"?, "times"?, "status"?} -> {}:
+                                 after letting `after` calls of that action by that user
+                                 through, the next `times` answer AccessDenied (a step made to
+                                 fail, for tests), or with "status": 503, ServiceUnavailable
+                                 (which the SDKs retry)
   GET  /_awsenv/keys?user=NAME   -> [access key id, ...]
   POST /_awsenv/delay            {"action", "user", "seconds"} -> {}: the next call of that
                                  action by that user takes effect (and is logged in /calls)
@@ -538,10 +542,20 @@ def patch_iam(environ: dict, body: bytes, params: dict, auth: Authorization):
 # --- Test-control endpoints ----------------------------------------------------
 
 
+# Each partition's region where IAM lives.
+PARTITION_REGIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
+
+
+def iams(account: str):
+    """The account's IAM in each partition."""
+    return [iam_backends[account][partition] for partition in PARTITION_REGIONS]
+
+
 def create_user(body: dict) -> dict:
-    iam = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    partition = body.get("partition") or "aws"
+    iam = iam_backends[DEFAULT_ACCOUNT_ID][partition]
     name = body.get("name") or f"user-{secrets.token_hex(4)}"
-    user = iam.create_user(region_name="us-east-1", user_name=name)
+    user = iam.create_user(region_name=PARTITION_REGIONS[partition], user_name=name)
     key = iam.create_access_key(name)
     serial = seed = None
     if body.get("mfa"):
@@ -567,14 +581,15 @@ def create_role(body: dict) -> dict:
         condition["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
     if body.get("external_id") is not None:
         condition["StringEquals"] = {"sts:ExternalId": body["external_id"]}
+    partition = body.get("partition") or "aws"
     statement = {
         "Effect": "Allow",
-        "Principal": {"AWS": f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:root"},
+        "Principal": {"AWS": f"arn:{partition}:iam::{DEFAULT_ACCOUNT_ID}:root"},
         "Action": "sts:AssumeRole",
     }
     if condition:
         statement["Condition"] = condition
-    role = iam_backends[DEFAULT_ACCOUNT_ID]["aws"].create_role(
+    role = iam_backends[DEFAULT_ACCOUNT_ID][partition].create_role(
         role_name=body.get("name") or f"role-{secrets.token_hex(4)}",
         assume_role_policy_document=json.dumps(
             {"Version": "2012-10-17", "Statement": [statement]}
@@ -590,8 +605,9 @@ def create_role(body: dict) -> dict:
 
 def deactivate_key(body: dict) -> dict:
     key_id = body["access_key_id"]
-    iam = iam_backends[get_account_id_from(key_id)]["aws"]
-    iam.access_keys[key_id].status = "Inactive"
+    for iam in iams(get_account_id_from(key_id)):
+        if key_id in iam.access_keys:
+            iam.access_keys[key_id].status = "Inactive"
     return {}
 
 
@@ -602,13 +618,19 @@ FAILURES: dict[tuple[str, str], list[int]] = {}
 
 
 def user_keys(query: dict) -> list:
-    iam = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
-    return [k.access_key_id for k in iam.get_user(query["user"]).access_keys]
+    for iam in iams(DEFAULT_ACCOUNT_ID):
+        if query["user"] in iam.users:
+            return [k.access_key_id for k in iam.get_user(query["user"]).access_keys]
+    return []
 
 
 def fail_next(body: dict) -> dict:
     key = (body["action"], body["user"])
-    FAILURES[key] = [int(body.get("after", 0)), int(body.get("times", 1))]
+    FAILURES[key] = [
+        int(body.get("after", 0)),
+        int(body.get("times", 1)),
+        int(body.get("status", 403)),
+    ]
     return {}
 
 
@@ -616,22 +638,25 @@ def user_of(access_key_id: str) -> str | None:
     session = SESSIONS.get(access_key_id)
     if session is not None:
         return session.user.name if session.user else None
-    iam = iam_backends[get_account_id_from(access_key_id)]["aws"]
-    key = iam.access_keys.get(access_key_id)
-    return key.user_name if key else None
+    for iam in iams(get_account_id_from(access_key_id)):
+        key = iam.access_keys.get(access_key_id)
+        if key:
+            return key.user_name
+    return None
 
 
-def injected_failure(action: str, access_key_id: str) -> bool:
+def injected_failure(action: str, access_key_id: str) -> int | None:
+    """The status a test asked this call to fail with, if any."""
     after_times = FAILURES.get((action, user_of(access_key_id)))
     if not after_times:
-        return False
+        return None
     if after_times[0] > 0:
         after_times[0] -= 1
-        return False
+        return None
     if after_times[1] > 0:
         after_times[1] -= 1
-        return True
-    return False
+        return after_times[2]
+    return None
 
 
 # (action, user) -> seconds to hold the answer of the next such call.
@@ -672,9 +697,9 @@ def capped(caller: Principal, kind: str, duration: int) -> int:
 def mfa_devices(_: dict) -> list:
     # Lets tests see devices that are not enabled for anyone, which IAM's ListMFADevices
     # never shows: a half-made set-up leaves exactly those behind.
-    iam = iam_backends[DEFAULT_ACCOUNT_ID]["aws"]
     return [
         {"serial": serial, "user": device.user.name if device.user else None}
+        for iam in iams(DEFAULT_ACCOUNT_ID)
         for serial, device in iam.virtual_mfa_devices.items()
     ]
 
@@ -752,6 +777,7 @@ class PatchedMoto:
                     "action": params.get("Action"),
                     "access_key_id": auth.access_key_id,
                     "status": int(status.split()[0]),
+                    "user_agent": environ.get("HTTP_USER_AGENT", ""),
                 }
             )
             return start_response(status, headers, exc_info)
@@ -762,8 +788,11 @@ class PatchedMoto:
             patch, namespace = patch_iam, IAM_NAMESPACE
         try:
             action = params.get("Action")
-            if injected_failure(action, auth.access_key_id):
-                raise AwsError(403, "AccessDenied", f"{action} failed, as a test asked")
+            status = injected_failure(action, auth.access_key_id)
+            if status == 503:
+                raise AwsError(503, "ServiceUnavailable", "Try again, as a test asked")
+            if status:
+                raise AwsError(status, "AccessDenied", f"{action} failed, as a test asked")
             response = patch(environ, body, params, auth)
         except AwsError as error:
             response = error.response(namespace)

@@ -286,7 +286,14 @@ impl Moto {
 
     /// A new IAM user with an active key and, if asked, an enabled virtual MFA device.
     pub fn user(&self, mfa: bool) -> User {
-        let v = self.request("POST", "/_awsenv/users", &serde_json::json!({ "mfa": mfa }));
+        self.user_in("aws", mfa)
+    }
+
+    /// A new IAM user in a partition (`aws`, `aws-cn`, `aws-us-gov`), whose IAM only that
+    /// partition's regions reach.
+    pub fn user_in(&self, partition: &str, mfa: bool) -> User {
+        let body = serde_json::json!({ "mfa": mfa, "partition": partition });
+        let v = self.request("POST", "/_awsenv/users", &body);
         let s = |k: &str| v[k].as_str().map(str::to_owned);
         let user = User {
             name: s("name").unwrap(),
@@ -302,6 +309,16 @@ impl Moto {
 
     /// A role the account may assume, with the trust conditions given.
     pub fn role(&self, require_mfa: bool, external_id: Option<&str>, max: u32) -> String {
+        self.role_in("aws", require_mfa, external_id, max)
+    }
+
+    pub fn role_in(
+        &self,
+        partition: &str,
+        require_mfa: bool,
+        external_id: Option<&str>,
+        max: u32,
+    ) -> String {
         let v = self.request(
             "POST",
             "/_awsenv/roles",
@@ -309,6 +326,7 @@ impl Moto {
                 "require_mfa": require_mfa,
                 "external_id": external_id,
                 "max_session_duration": max,
+                "partition": partition,
             }),
         );
         v["arn"].as_str().unwrap().to_owned()
@@ -337,6 +355,15 @@ impl Moto {
     pub fn fail_next(&self, user: &User, action: &str, after: u32) {
         let body =
             serde_json::json!({ "action": action, "user": user.name, "after": after, "times": 1 });
+        self.request("POST", "/_awsenv/fail", &body);
+    }
+
+    /// Answers the next `times` calls of `action` by `user` with 503 ServiceUnavailable,
+    /// which the SDKs retry.
+    pub fn unavailable(&self, user: &User, action: &str, times: u32) {
+        let body = serde_json::json!({
+            "action": action, "user": user.name, "times": times, "status": 503,
+        });
         self.request("POST", "/_awsenv/fail", &body);
     }
 
@@ -396,12 +423,21 @@ impl Moto {
 
     /// STS/IAM actions made with `access_key_id`, in order.
     pub fn calls_by(&self, access_key_id: &str) -> Vec<String> {
-        let v = self.request("GET", "/_awsenv/calls", &Value::Null);
-        v.as_array()
-            .unwrap()
+        let calls = self.calls_with(access_key_id);
+        calls
             .iter()
-            .filter(|c| c["access_key_id"] == access_key_id)
             .map(|c| c["action"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// STS/IAM calls made with `access_key_id`, in order, each as moto logged it: action,
+    /// status, user agent.
+    pub fn calls_with(&self, access_key_id: &str) -> Vec<Value> {
+        let v = self.request("GET", "/_awsenv/calls", &Value::Null);
+        let calls = v.as_array().unwrap().iter();
+        calls
+            .filter(|c| c["access_key_id"] == access_key_id)
+            .cloned()
             .collect()
     }
 }
