@@ -1,5 +1,6 @@
 # AWSENV_PROMPT, the prompt segment: "personal 42m", green, then yellow from $__awsenv_soon
 # seconds before the end, red inside the expiry margin, and "personal expired" once over.
+# __awsenv_state names which of those it is (fresh, soon, ending, expired) for prompt themes.
 # `awsenv init` puts this into both the bash and the zsh script, so it is written in what the
 # two languages share; each script's own __awsenv_paint marks the colour as its prompt
 # wants it. The time is an argument, so that a steady-state prompt starts no process; the
@@ -7,7 +8,7 @@
 __awsenv_segment() {
     local left=$((${__awsenv_exp:-0} - $1)) span color h m
     if [[ -z ${AWS_ACCESS_KEY_ID-} ]] || ((left <= 0)); then
-        span=expired color=red
+        span=expired color=red __awsenv_state=expired
     else
         if ((left < 60)); then
             span=${left}s
@@ -29,11 +30,11 @@ __awsenv_segment() {
             fi
         fi
         if ((left <= ${__awsenv_margin:-$__awsenv_default_margin})); then
-            color=red
+            color=red __awsenv_state=ending
         elif ((left <= __awsenv_soon)); then
-            color=yellow
+            color=yellow __awsenv_state=soon
         else
-            color=green
+            color=green __awsenv_state=fresh
         fi
     fi
     # NO_COLOR turns colours off, AWSENV_COLORS=0/1 decides, else any terminal but dumb.

@@ -9,6 +9,9 @@
 
 zmodload zsh/datetime 2>/dev/null
 
+# The segment's text (with % escaped), colour and state, for prompt themes (see prompt_awsenv).
+typeset -g __awsenv_text= __awsenv_color= __awsenv_state=
+
 # switch, mfa and clear print shell code for this shell to evaluate; the rest run as they are.
 awsenv() {
     local __awsenv_word __awsenv_code
@@ -42,7 +45,10 @@ __awsenv_hook() {
     elif [[ -n ${EPOCHSECONDS-} ]]; then
         __awsenv_segment "$EPOCHSECONDS"
     fi
-    if [[ $__awsenv_opt_prompt == 1 && -z ${STARSHIP_SHELL-} ]]; then
+    # starship, and the themes that rebuild PROMPT at every prompt (powerlevel10k,
+    # powerlevel9k, spaceship, oh-my-posh), show the segment themselves: a prefix would be lost.
+    if [[ $__awsenv_opt_prompt == 1 && -z ${STARSHIP_SHELL-} ]] &&
+        ((!${precmd_functions[(I)(_p9k_precmd|powerlevel9k_prepare_prompts|prompt_spaceship_precmd|_omp_precmd)]})); then
         PROMPT=${PROMPT#"${__awsenv_spliced-}"}
         if [[ -o prompt_subst ]]; then
             # A reference, not the text: PROMPT expands it once, so a name is never run as code.
@@ -62,12 +68,42 @@ __awsenv_hook() {
 
 # zsh prompt escapes: %F{colour}..%f, and a literal % written %%.
 __awsenv_paint() {
-    local text=${1//\%/%%}
+    __awsenv_text=${1//\%/%%} __awsenv_color=$2
     if [[ -n $2 ]]; then
-        AWSENV_PROMPT="%F{$2}$text%f"
+        AWSENV_PROMPT="%F{$2}$__awsenv_text%f"
     else
-        AWSENV_PROMPT=$text
+        AWSENV_PROMPT=$__awsenv_text
     fi
+}
+
+# The `awsenv` element of prompt themes that own the whole prompt, drawn from what the hook
+# computed at this prompt (it runs before theirs): no process, no countdown of their own.
+# powerlevel10k and powerlevel9k call it for `awsenv` in POWERLEVEL9K_LEFT_PROMPT_ELEMENTS (or
+# the right); p10k's state (FRESH, SOON, ENDING, EXPIRED) lets POWERLEVEL9K_AWSENV_<STATE>_*
+# restyle it.
+prompt_awsenv() {
+    [[ -n ${AWSENV_PROMPT-} ]] || return 0
+    if (($+functions[p10k])); then
+        p10k segment -s "${(U)__awsenv_state}" ${__awsenv_color:+-f} ${__awsenv_color:+"$__awsenv_color"} -t "$__awsenv_text"
+    else
+        # powerlevel9k: its segment function for the side ($1), at the element's place ($2).
+        "$1_prompt_segment" "$0" "$2" black "${__awsenv_color:-default}" "$__awsenv_text"
+    fi
+}
+
+# p10k's instant prompt, replayed at the next start before any of .zshrc has run, so before
+# this script: the account of a session the shell inherited, with its time from the first
+# real prompt on.
+instant_prompt_awsenv() {
+    p10k segment -s FRESH -f green -c '${AWSENV_ACCOUNT-}' -e -t '${${AWSENV_ACCOUNT//[[:cntrl:]]/?}//\%/%%}'
+}
+
+# spaceship's section, after `spaceship add awsenv`. Not in spaceship's background worker,
+# which would see none of this shell's unexported state.
+typeset -g SPACESHIP_AWSENV_ASYNC=false
+spaceship_awsenv() {
+    [[ -n ${AWSENV_PROMPT-} ]] || return 0
+    spaceship::section --color "${__awsenv_color:-default}" --prefix '' --suffix ' ' "$__awsenv_text"
 }
 
 if [[ $__awsenv_opt_aws == 1 ]]; then

@@ -7,6 +7,7 @@ mod support;
 
 mod assets;
 mod completion;
+mod frameworks;
 mod hook;
 mod preexec;
 mod renewal;
@@ -32,6 +33,8 @@ pub const ALL: [Sh; 3] = [Sh::Bash, Sh::Zsh, Sh::Fish];
 pub struct Terminal {
     pub pty: Pty,
     done: usize,
+    /// What every prompt ends with.
+    end: &'static str,
 }
 
 /// How a terminal is set up: its rc file around the `awsenv init` line, and its environment.
@@ -97,11 +100,30 @@ impl Terminal {
         for (k, v) in *env {
             cmd.env(k, v);
         }
+        Self::attach(cmd, PROMPT)
+    }
+
+    /// An interactive zsh whose .zshrc is `zshrc`, each of whose prompts ends with `end`.
+    pub fn zsh(home: &Home, zshrc: &str, end: &'static str, env: &[(&str, &str)]) -> Terminal {
+        let dir = home.dir.join(format!("zsh-{}", next()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(".zshrc"), zshrc).unwrap();
+        let mut cmd = home.command("zsh");
+        cmd.env("ZDOTDIR", &dir)
+            .env("TERM", "dumb")
+            .envs(env.iter().copied())
+            .current_dir(&dir)
+            .arg("-i");
+        Self::attach(cmd, end)
+    }
+
+    fn attach(cmd: std::process::Command, end: &'static str) -> Terminal {
         let mut terminal = Terminal {
             pty: Pty::attached(cmd),
             done: 0,
+            end,
         };
-        terminal.pty.wait_for(PROMPT);
+        terminal.pty.wait_for(end);
         terminal
     }
 
@@ -115,7 +137,7 @@ impl Terminal {
         self.pty.wait_for(&format!("DONE_{n}__"));
         let out = self.pty.wait_for(&format!("__AWSENV_DONE_{n}__"));
         let out = out.trim_end_matches(&format!("__AWSENV_DONE_{n}__"));
-        self.pty.wait_for(PROMPT);
+        self.pty.wait_for(self.end);
         out.to_owned()
     }
 
@@ -127,9 +149,9 @@ impl Terminal {
 
     /// The awsenv part of the next prompt drawn (what stands before the fixed tail).
     pub fn next_prompt(&mut self) -> String {
-        let chunk = self.pty.wait_for(PROMPT);
+        let chunk = self.pty.wait_for(self.end);
         let line = chunk.rsplit(['\n', '\r']).next().unwrap_or("");
-        line.trim_end_matches(PROMPT).trim_end().to_owned()
+        line.trim_end_matches(self.end).trim_end().to_owned()
     }
 
     /// The value of a variable in the shell (empty when unset).
