@@ -1,7 +1,8 @@
 //! The prompt segment: `personal 42m`, `work-admin 1h05m`, `personal expired`, coloured as
 //! the end nears. `awsenv prompt` prints it for other prompt engines (a tmux status line, a
-//! starship custom module), and the hook hands it to shells without a clock builtin. bash, zsh
-//! and PowerShell build the same text themselves at each prompt (shell/*/), with no process.
+//! starship custom module), and the hook hands it to shells without a clock builtin (fish
+//! before 3.6, bash before 4.2, zsh without zsh/datetime). bash, zsh, fish and PowerShell build
+//! the same text themselves at each prompt (shell/*/), with no process.
 
 use crate::clock;
 use crate::current::Current;

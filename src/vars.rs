@@ -6,8 +6,8 @@
 //!
 //! Beside those, the shell keeps the prompt hook's state in variables of its own (not
 //! exported): when the session ends, when the hook next needs the binary, the margin and the
-//! cache file. With them a bash or zsh prompt decides with builtins alone whether anything
-//! has changed.
+//! cache file. With them a bash, zsh, fish or PowerShell prompt decides with builtins alone
+//! whether anything has changed.
 
 use crate::current::Current;
 use crate::session::Session;
@@ -41,7 +41,7 @@ const HOOK_LABEL: &str = "__awsenv_label";
 /// What this shell was last told about its session (a token the hook chose), so that each
 /// thing is said once; the shell hands it back with `awsenv hook --told`.
 pub const HOOK_TOLD: &str = "__awsenv_told";
-/// The prompt segment, for shells that get it from the binary (fish has no clock builtin).
+/// The prompt segment, for shells that get it from the binary (those without a clock builtin).
 pub const PROMPT: &str = "AWSENV_PROMPT";
 /// Inside the margin, or once expired, the hook looks again this often for a session another
 /// terminal made.

@@ -22,16 +22,13 @@ impl Run for cli::Init {
 
 fn render(shell: Shell, with_prompt: bool, aws_wrapper: bool) -> String {
     let local = |name: &str, value: i64| Change::Local(name.into(), value.to_string());
-    let mut options = vec![
+    let options = [
         local("__awsenv_opt_prompt", with_prompt.into()),
         local("__awsenv_opt_aws", aws_wrapper.into()),
-    ];
-    // fish has no clock builtin: the binary colours its segment.
-    if shell != Shell::Fish {
-        options.push(local("__awsenv_soon", segment::SOON));
+        local("__awsenv_soon", segment::SOON),
         // The hook sets the margin (`__awsenv_margin`); this serves until it has run.
-        options.push(local("__awsenv_default_margin", DEFAULT_MARGIN));
-    }
+        local("__awsenv_default_margin", DEFAULT_MARGIN),
+    ];
     let script = script(shell)
         .replacen(SEGMENT, SHARED_SEGMENT.trim_end(), 1)
         .replacen(COMPLETIONS, completion::registration(shell).trim_end(), 1);

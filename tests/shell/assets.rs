@@ -1,8 +1,8 @@
 //! The shell scripts as checked assets. Every script `awsenv init` renders, for every choice
 //! of options, passes its shell's linter and formatter and loads under errexit and nounset;
-//! and the countdown that bash and zsh build with builtins (shell/posix/segment.sh) says what
-//! the binary says (for fish, for `awsenv prompt`, for a shell without a clock), to the
-//! second and in the same colour.
+//! and the countdown that bash, zsh (shell/posix/segment.sh) and fish build with builtins
+//! says what the binary says (for `awsenv prompt`, for a shell without a clock, fish before
+//! 3.6 among them), to the second and in the same colour.
 //!
 //! shellcheck runs with its default checks and excludes no code here. The findings that are
 //! meant are disabled in shell/bash/init.bash where they occur, each with its reason: SC2016
@@ -376,32 +376,42 @@ fn finish(home: &Home, child: Child) -> Out {
     home.output(child.wait_with_output().unwrap(), true)
 }
 
-/// What bash and zsh compute with builtins alone, from the hook's state at the clock NOW.
+/// What bash, zsh and fish compute with builtins alone, from the hook's state at the clock NOW.
 fn builtins(shell: &str, key: &str) -> String {
     let print = match shell {
         "bash" => "printf '%s\\n' \"$AWSENV_PROMPT\"",
-        _ => "print -r -- \"${(%)AWSENV_PROMPT}\"",
+        "zsh" => "print -r -- \"${(%)AWSENV_PROMPT}\"",
+        _ => "printf '%s\\n' \"$AWSENV_PROMPT\"",
     };
-    let mut script = format!("eval \"$(awsenv init {shell})\" || exit\n__awsenv_margin={MARGIN}\n");
-    for (left, _, _) in TABLE {
-        match left {
-            Some(left) => script.push_str(&format!(
-                "AWS_ACCESS_KEY_ID={key} __awsenv_exp={}\n",
-                NOW + left
-            )),
-            None => script.push_str("unset AWS_ACCESS_KEY_ID __awsenv_exp\n"),
+    let mut script = match shell {
+        "fish" => {
+            format!("awsenv init fish | source; or exit 1\nset -g __awsenv_margin {MARGIN}\n")
         }
-        script.push_str(&format!("__awsenv_segment {NOW}\n{print}\n"));
+        _ => format!("eval \"$(awsenv init {shell})\" || exit\n__awsenv_margin={MARGIN}\n"),
+    };
+    for (left, _, _) in TABLE {
+        let state = match (left, shell) {
+            (Some(left), "fish") => format!(
+                "set -g AWS_ACCESS_KEY_ID {key}; set -g __awsenv_exp {}",
+                NOW + left
+            ),
+            (None, "fish") => "set -e AWS_ACCESS_KEY_ID __awsenv_exp".to_owned(),
+            (Some(left), _) => format!("AWS_ACCESS_KEY_ID={key} __awsenv_exp={}", NOW + left),
+            (None, _) => "unset AWS_ACCESS_KEY_ID __awsenv_exp".to_owned(),
+        };
+        script.push_str(&format!("{state}\n__awsenv_segment {NOW}\n{print}\n"));
     }
     script
 }
 
 /// What the binary says at the current second `now`, to a shell without a clock (bash, zsh:
-/// `awsenv hook SHELL --segment`, and after it `awsenv prompt` in bash) and to fish (through
-/// its own hook).
+/// `awsenv hook SHELL --segment`, and after it `awsenv prompt` in bash; fish before 3.6,
+/// through its own hook, which then asks the binary).
 fn through_the_binary(shell: &str, key: &str, now: i64) -> String {
     let mut script = match shell {
-        "fish" => "awsenv init fish | source; or exit 1\n".to_owned(),
+        "fish" => "awsenv init fish | source; or exit 1\n\
+                   function __awsenv_clock; set -g __awsenv_now; end\n"
+            .to_owned(),
         _ => String::new(),
     };
     for (left, _, _) in TABLE {
@@ -453,10 +463,10 @@ fn bash_zsh_fish_and_the_binary_count_down_alike() {
     let key = cached["access_key_id"].as_str().unwrap().to_owned();
 
     for (env, coloured) in COLOURING {
-        let built = ["bash", "zsh"].map(|sh| spawn(&home, sh, &builtins(sh, &key), env));
-        let [bash, zsh] = built.map(|child| finish(&home, child));
-        let (bash, zsh) = (lines(bash, "bash"), lines(zsh, "zsh"));
-        let [bash_bin, zsh_bin, fish] = within_one_second(|now| {
+        let built = ["bash", "zsh", "fish"].map(|sh| spawn(&home, sh, &builtins(sh, &key), env));
+        let [bash, zsh, fish] = built.map(|child| finish(&home, child));
+        let (bash, zsh, fish) = (lines(bash, "bash"), lines(zsh, "zsh"), lines(fish, "fish"));
+        let [bash_bin, zsh_bin, fish_bin] = within_one_second(|now| {
             ["bash", "zsh", "fish"]
                 .map(|sh| spawn(&home, sh, &through_the_binary(sh, &key, now), env))
                 .map(|child| finish(&home, child))
@@ -465,7 +475,7 @@ fn bash_zsh_fish_and_the_binary_count_down_alike() {
         assert_eq!(bash_bin.len(), 2 * TABLE.len(), "{env:?}: {bash_bin:?}");
         let prompt: Vec<&str> = bash_bin.iter().copied().step_by(2).collect();
         let bash_bin: Vec<&str> = bash_bin.iter().copied().skip(1).step_by(2).collect();
-        let (zsh_bin, fish) = (lines(zsh_bin, "zsh"), lines(fish, "fish"));
+        let (zsh_bin, fish_bin) = (lines(zsh_bin, "zsh"), lines(fish_bin, "fish"));
 
         for (row, (left, span, colour)) in TABLE.iter().enumerate() {
             let expected = (
@@ -482,6 +492,11 @@ fn bash_zsh_fish_and_the_binary_count_down_alike() {
                     Marks::Zsh,
                 ),
                 ("fish", fish[row].as_str(), Marks::Ansi),
+                (
+                    "awsenv hook fish --segment",
+                    fish_bin[row].as_str(),
+                    Marks::Ansi,
+                ),
                 ("awsenv prompt", prompt[row], Marks::Ansi),
             ] {
                 assert_eq!(
@@ -493,7 +508,8 @@ fn bash_zsh_fish_and_the_binary_count_down_alike() {
             // Where they are meant to be the same bytes, they are.
             assert_eq!(bash[row], bash_bin[row], "bash, {left:?} s left, {env:?}");
             assert_eq!(zsh[row], zsh_bin[row], "zsh, {left:?} s left, {env:?}");
-            assert_eq!(fish[row], prompt[row], "fish, {left:?} s left, {env:?}");
+            assert_eq!(fish[row], fish_bin[row], "fish, {left:?} s left, {env:?}");
+            assert_eq!(fish_bin[row], prompt[row], "fish, {left:?} s left, {env:?}");
         }
     }
 }

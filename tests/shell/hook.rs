@@ -8,7 +8,7 @@ use std::time::Duration;
 
 #[test]
 fn steady_state_prompts_and_commands_start_no_awsenv_process() {
-    for sh in [Sh::Bash, Sh::Zsh] {
+    for sh in ALL {
         let (home, alice) = alice_home();
         let shim = Shim::new(&home);
         let rc = Rc {
@@ -21,9 +21,14 @@ fn steady_state_prompts_and_commands_start_no_awsenv_process() {
         // The pre-command hook is there, and would run at each command line.
         let installed = match sh {
             Sh::Bash => t.run("trap -p DEBUG"),
-            _ => t.run("print -r -- $preexec_functions"),
+            Sh::Zsh => t.run("print -r -- $preexec_functions"),
+            Sh::Fish => t.run("functions --handlers-type generic"),
         };
-        assert!(installed.contains("__awsenv_"), "{sh:?}: {installed}");
+        let ours = match sh {
+            Sh::Bash => "__awsenv_debug",
+            _ => "__awsenv_preexec",
+        };
+        assert!(installed.contains(ours), "{sh:?}: {installed}");
         let starts = shim.starts();
         assert!(
             starts.iter().any(|s| s.starts_with("[init]")),
@@ -39,6 +44,33 @@ fn steady_state_prompts_and_commands_start_no_awsenv_process() {
             "{sh:?}: 20 command lines and 40 prompts started awsenv"
         );
     }
+}
+
+/// fish before 3.6 has no `path mtime`, and so no clock: as if so, each prompt and each
+/// command line asks the binary, which paints the segment.
+#[test]
+fn fish_without_a_clock_asks_the_binary_at_each_prompt_and_command_line() {
+    let (home, alice) = alice_home();
+    let shim = Shim::new(&home);
+    let rc = Rc {
+        before: &shim.rc_line(Sh::Fish),
+        after: "function __awsenv_clock; set -g __awsenv_now; end",
+        ..Rc::default()
+    };
+    let mut t = Terminal::start_with(&home, Sh::Fish, &rc);
+    t.switch_with_mfa("alice", &alice);
+    assert_eq!(t.next_prompt(), "alice 12h");
+    let from = shim.starts().len();
+    for _ in 0..3 {
+        t.run("true; true");
+        assert_eq!(t.prompt(), "alice 12h");
+    }
+    let each = [
+        "[hook][fish][--before-command]",
+        "[hook][fish][--segment]",
+        "[hook][fish][--segment]",
+    ];
+    assert_eq!(shim.starts()[from..], each.repeat(3));
 }
 
 #[test]

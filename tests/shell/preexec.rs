@@ -9,8 +9,9 @@ use std::path::Path;
 /// Rc lines that leave the session due at every prompt while `flag` exists, after the prompt
 /// hook has run: as if the prompt had been left open until the session entered its margin.
 /// And a count of the checks, in `__checks`: the binary, once run, makes the session current,
-/// so its starts alone would not show a check made at every simple command. fish asks the
-/// binary at every command line anyway.
+/// so its starts alone would not show a check made at every simple command. fish's handler
+/// of fish_prompt would run after ours only until the script is sourced again: the user's
+/// prompt, which our fish_prompt calls last, makes the session due instead.
 fn due_while(sh: Sh, flag: &Path) -> String {
     let flag = flag.display();
     match sh {
@@ -26,7 +27,14 @@ fn due_while(sh: Sh, flag: &Path) -> String {
              functions -c __awsenv_preexec __counted_preexec\n\
              __awsenv_preexec() {{ __checks=$((${{__checks-0}} + 1)); __counted_preexec }}"
         ),
-        Sh::Fish => String::new(),
+        Sh::Fish => format!(
+            "function __awsenv_user_prompt; test -e '{flag}'; and set -g __awsenv_next 0; \
+             printf 'PROMPT> '; end\n\
+             functions --copy __awsenv_preexec __counted_preexec\n\
+             function __awsenv_preexec --on-event fish_preexec; \
+             set -g __checks (math $__checks + 1); __counted_preexec; end\n\
+             set -g __checks 0"
+        ),
     }
 }
 
@@ -81,10 +89,8 @@ fn a_due_session_is_checked_once_right_before_each_command_line() {
         t.run("true; true; true");
         let (pre, rest) = since(&shim, from, sh);
         assert_eq!(pre, 1, "{sh:?}: {:?}", shim.starts());
-        if sh != Sh::Fish {
-            // The hook before the command made the session current: the prompt asks nothing.
-            assert_eq!(rest, Vec::<String>::new(), "{sh:?}");
-        }
+        // The hook before the command made the session current: the prompt asks nothing.
+        assert_eq!(rest, Vec::<String>::new(), "{sh:?}");
 
         // Prompts alone: the prompt hook, never the pre-command one.
         let from = shim.starts().len();
@@ -95,18 +101,22 @@ fn a_due_session_is_checked_once_right_before_each_command_line() {
         assert_eq!(pre, 0, "{sh:?}: {rest:?}");
         assert_eq!(rest.len(), 3, "{sh:?}: the prompts were due: {rest:?}");
 
-        if sh != Sh::Fish {
-            // One check per command line, however many commands it has; none for a prompt.
-            let before = checks(&mut t);
-            t.run("true; true; true");
-            t.run("for i in 1 2 3; do true; done; (true) | true");
-            t.prompt();
-            // bash's trap never sees a line of only a subshell; the prompt drops the flag.
-            t.pty.send("(true)\n");
-            t.pty.wait_for("PROMPT> ");
-            let subshell = u32::from(sh == Sh::Zsh);
-            assert_eq!(checks(&mut t), before + 3 + subshell, "{sh:?}");
-        }
+        // One check per command line, however many commands it has; none for a prompt.
+        let before = checks(&mut t);
+        t.run("true; true; true");
+        t.run(match sh {
+            Sh::Fish => "for i in 1 2 3; true; end; begin; true; end | true",
+            _ => "for i in 1 2 3; do true; done; (true) | true",
+        });
+        t.prompt();
+        // bash's trap never sees a line of only a subshell; the prompt drops the flag.
+        t.pty.send(match sh {
+            Sh::Fish => "begin; true; end\n",
+            _ => "(true)\n",
+        });
+        t.pty.wait_for("PROMPT> ");
+        let subshell = u32::from(sh != Sh::Bash);
+        assert_eq!(checks(&mut t), before + 3 + subshell, "{sh:?}");
 
         // What the shell was told goes to both hooks, as one argument.
         let tell = match sh {
@@ -114,7 +124,7 @@ fn a_due_session_is_checked_once_right_before_each_command_line() {
             _ => "__awsenv_told='a b'",
         };
         let prompt = match sh {
-            Sh::Fish => "[hook][fish][--segment][--told][a b]",
+            Sh::Fish => "[hook][fish][--told][a b]",
             Sh::Bash => "[hook][bash][--told][a b]",
             Sh::Zsh => "[hook][zsh][--told][a b]",
         };

@@ -125,7 +125,7 @@ fn bash_prompt_command_as_array_or_string_before_or_after_others() {
 
 #[test]
 fn the_aws_wrapper_renews_an_ending_session_first() {
-    for sh in [Sh::Bash, Sh::Zsh] {
+    for sh in ALL {
         let (_home, alice, mut t) = terminal_with_ended_session(sh, "--aws-wrapper");
         t.pty
             .send("aws sts get-caller-identity --query Arn --output text\n");
