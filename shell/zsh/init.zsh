@@ -83,11 +83,13 @@ __awsenv_paint() {
 # restyle it.
 prompt_awsenv() {
     [[ -n ${AWSENV_PROMPT-} ]] || return 0
+    # Without zsh/datetime the binary paints AWSENV_PROMPT, in prompt escapes: shown as is.
+    local text=${__awsenv_text:-$AWSENV_PROMPT}
     if (($+functions[p10k])); then
-        p10k segment -s "${(U)__awsenv_state}" ${__awsenv_color:+-f} ${__awsenv_color:+"$__awsenv_color"} -t "$__awsenv_text"
+        p10k segment -s "${(U)${__awsenv_state:-fresh}}" ${__awsenv_color:+-f} ${__awsenv_color:+"$__awsenv_color"} -t "$text"
     else
         # powerlevel9k: its segment function for the side ($1), at the element's place ($2).
-        "$1_prompt_segment" "$0" "$2" black "${__awsenv_color:-default}" "$__awsenv_text"
+        "$1_prompt_segment" "$0" "$2" black "${__awsenv_color:-default}" "$text"
     fi
 }
 
