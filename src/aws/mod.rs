@@ -173,7 +173,11 @@ fn helper() -> PathBuf {
 fn spawn(request: &Request, route: &Route) -> Result<Reply> {
     let helper = helper();
     let mut network = String::new();
-    for proxy in [&route.https, &route.http].into_iter().flatten() {
+    let http = route
+        .http
+        .as_ref()
+        .filter(|p| route.https.as_ref() != Some(*p));
+    for proxy in route.https.iter().chain(http) {
         network.push_str(&format!(", proxy {} from {}", proxy.shown, proxy.variable));
     }
     if let Some(trust) = &route.trust {
@@ -238,13 +242,18 @@ fn explain(
     let code = failure.code.as_deref().unwrap_or("no code");
     let mut secrets = vec![request.credentials.secret_access_key.clone()];
     secrets.extend(request.credentials.session_token.clone());
-    let proxy = route.proxy(failure.endpoint.as_deref());
-    if let Some(userinfo) = proxy.and_then(|p| p.credentials.as_ref()) {
+    // Either proxy's user and password, whichever the failure is about.
+    for userinfo in [&route.https, &route.http]
+        .into_iter()
+        .flatten()
+        .flat_map(|p| &p.credentials)
+    {
         secrets.push(userinfo.clone());
         if let Some((_, password)) = userinfo.expose().split_once(':') {
             secrets.push(Secret::new(password));
         }
     }
+    let proxy = route.proxy(failure.endpoint.as_deref());
     let aws = redact(&failure.message, &secrets.iter().collect::<Vec<_>>());
     let endpoint = match &failure.endpoint {
         Some(endpoint) => endpoint.clone(),
