@@ -42,8 +42,8 @@ pub struct Settings {
     session_duration: std::result::Result<Option<u32>, String>,
     role_duration: std::result::Result<Option<u32>, String>,
     /// `AWS_STS_REGIONAL_ENDPOINTS` (`legacy` or `regional`), which wins over the profile's
-    /// `sts_regional_endpoints`; kept unparsed when invalid, like the margin.
-    sts_legacy: std::result::Result<Option<bool>, String>,
+    /// `sts_regional_endpoints`; read only by a call to AWS, so the hook never parses it.
+    sts_regional_endpoints: Option<String>,
     /// `NO_COLOR` turns colours off, `AWSENV_COLORS=0/1` decides, else any terminal but `dumb`.
     pub colors: bool,
     /// `AWSENV_RENEW=0` (or false, no, off) turns off renewing sessions without a person, in
@@ -148,13 +148,7 @@ impl Settings {
                 .map(|t| t.map_or(DEFAULT_MFA_PROCESS_TIMEOUT, |t| t.max(1))),
             session_duration: span("AWSENV_SESSION_DURATION"),
             role_duration: span("AWSENV_ROLE_DURATION"),
-            sts_legacy: text("AWS_STS_REGIONAL_ENDPOINTS")
-                .map(|v| {
-                    crate::profile::sts_legacy(&v).map_err(|_| {
-                        format!("AWS_STS_REGIONAL_ENDPOINTS={v} must be legacy or regional")
-                    })
-                })
-                .transpose(),
+            sts_regional_endpoints: text("AWS_STS_REGIONAL_ENDPOINTS"),
             colors: if var("NO_COLOR").is_some() {
                 false
             } else {
@@ -254,10 +248,15 @@ impl Settings {
     /// Whether `account`'s STS calls go to the global endpoint where they can (the variable,
     /// else the profile; regional by default, as the AWS CLI v2).
     pub fn sts_legacy(&self, account: &crate::profile::Account) -> Result<bool> {
-        match &self.sts_legacy {
-            Ok(legacy) => Ok(legacy.or(account.sts_legacy).unwrap_or(false)),
-            Err(e) => Err(fail!(Config, "{e}")),
-        }
+        let Some(value) = &self.sts_regional_endpoints else {
+            return Ok(account.sts_legacy.unwrap_or(false));
+        };
+        crate::profile::sts_legacy(value).map_err(|_| {
+            fail!(
+                Config,
+                "AWS_STS_REGIONAL_ENDPOINTS={value} must be legacy or regional"
+            )
+        })
     }
 }
 
@@ -381,7 +380,7 @@ mod tests {
         assert_eq!(s.cache_dir, Path::new("/home/u/.cache/awsenv"));
         assert_eq!(s.margin().unwrap(), 600);
         assert_eq!(s.timeout().unwrap(), 1, "at least a second");
-        assert_eq!(s.sts_legacy, Ok(Some(true)));
+        assert_eq!(s.sts_regional_endpoints.as_deref(), Some("Legacy"));
         assert_eq!(s.ca_bundle.as_deref(), Some(Path::new("/etc/corp-ca.pem")));
         assert!(!s.colors, "NO_COLOR wins");
         assert_eq!(s.shell, Shell::Fish);

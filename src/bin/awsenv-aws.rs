@@ -240,11 +240,13 @@ impl HttpConnector for Watch {
         let route = if plain { &self.http } else { &self.https };
         if let Some(uri) = &uri {
             let proxy = route.proxy_for(uri);
-            // Never the path or the query: the sign-in token's query holds the session.
+            // Never the path or the query (the sign-in token's query holds the session), nor
+            // a user and password written into an endpoint URL.
+            let port = uri.port().map(|p| format!(":{p}")).unwrap_or_default();
             let endpoint = format!(
-                "{}://{}",
+                "{}://{}{port}",
                 uri.scheme_str().unwrap_or("https"),
-                uri.authority().map_or("", |a| a.as_str())
+                uri.host().unwrap_or("")
             );
             if self.debug {
                 let how = match proxy {

@@ -4,7 +4,7 @@
 //! the request goes to a proxy that is down, so nothing leaves the machine and --debug names
 //! where it would have gone.
 
-use crate::support::{Home, Out, User, free_port, moto, venv_bin};
+use crate::support::{Home, Out, User, free_port, moto, register_secret, venv_bin};
 
 /// bob, a user without MFA, with these settings besides his region.
 fn bob(settings: &[(&str, &str)]) -> (Home, User) {
@@ -148,7 +148,21 @@ fn fips_dual_stack_and_legacy_sts_settings_pick_the_endpoint() {
         "{}",
         out.stderr
     );
-    // And a value the AWS CLI refuses is refused, naming where it is.
+    // A value the AWS CLI refuses is refused, naming where it is: in the environment,
+    let (home, _) = bob(&[]);
+    let out = home
+        .awsenv(&["switch", "bob"])
+        .env("AWS_STS_REGIONAL_ENDPOINTS", "global")
+        .output()
+        .unwrap();
+    let out = home.output(out, true).fails(3);
+    assert!(
+        out.stderr
+            .contains("AWS_STS_REGIONAL_ENDPOINTS=global must be legacy or regional"),
+        "{}",
+        out.stderr
+    );
+    // and in the profile.
     let home = Home::new();
     let settings = [("sts_regional_endpoints", "global")];
     home.profile("bob", &settings)
@@ -216,4 +230,15 @@ fn the_app_id_reaches_aws_in_the_user_agent() {
         "{:?}",
         agents()
     );
+}
+
+#[test]
+fn a_password_in_an_endpoint_url_is_never_shown() {
+    let (home, _) = bob(&[]);
+    register_secret("s3kr1t-in-url");
+    let endpoint = format!("http://user:s3kr1t-in-url@127.0.0.1:{}", free_port());
+    let out = switch(&home, &[("AWS_ENDPOINT_URL", &endpoint)]).fails(6);
+    let port = endpoint.rsplit(':').next().unwrap();
+    let named = format!("bob: cannot reach http://127.0.0.1:{port} ");
+    assert!(out.stderr.contains(&named), "{}", out.stderr);
 }
