@@ -573,3 +573,50 @@ fn region_overrides_the_profiles_for_the_shell_and_the_command() {
         out.stderr
     );
 }
+
+/// starship's `aws` module, in the order its source reads them (src/modules/aws.rs): a name
+/// from the first of AWSU_PROFILE, AWS_VAULT, AWSUME_PROFILE, AWS_PROFILE, AWS_SSO_PROFILE;
+/// the region from AWS_REGION, then AWS_DEFAULT_REGION; the time left from
+/// AWS_CREDENTIAL_EXPIRATION. awsenv gives the region and the expiration, and no name (the
+/// README's env_var snippet shows AWSENV_ACCOUNT), and sets aside a profile the shell had.
+#[test]
+fn starship_finds_the_region_and_the_countdown_and_no_profile_name() {
+    let home = Home::new();
+    home.user_account("bob", &moto().user(false));
+    let out = home
+        .bash(
+            r#"set -eu
+            export AWS_PROFILE=old AWS_DEFAULT_PROFILE=old
+            eval "$(awsenv switch bob)"
+            for v in AWSU_PROFILE AWS_VAULT AWSUME_PROFILE AWS_PROFILE AWS_SSO_PROFILE \
+                AWS_REGION AWS_DEFAULT_REGION AWS_CREDENTIAL_EXPIRATION AWSENV_ACCOUNT; do
+                printf '%s=%s\n' "$v" "$(printenv "$v" || true)"
+            done
+            "#,
+        )
+        .ok();
+    let vars: Vec<&str> = out.stdout.lines().collect();
+    for name in [
+        "AWSU_PROFILE",
+        "AWS_VAULT",
+        "AWSUME_PROFILE",
+        "AWS_PROFILE",
+        "AWS_SSO_PROFILE",
+    ] {
+        assert!(
+            vars.contains(&format!("{name}=").as_str()),
+            "{name}: {vars:?}"
+        );
+    }
+    assert!(vars.contains(&"AWS_REGION=eu-west-1"), "{vars:?}");
+    assert!(vars.contains(&"AWSENV_ACCOUNT=bob"), "{vars:?}");
+    let expiration = vars
+        .iter()
+        .find_map(|v| v.strip_prefix("AWS_CREDENTIAL_EXPIRATION="))
+        .unwrap();
+    // RFC 3339 in UTC, as starship parses it (chrono's DateTime::parse_from_rfc3339).
+    assert!(
+        expiration.len() == 20 && expiration.ends_with('Z') && expiration.as_bytes()[10] == b'T',
+        "{expiration}"
+    );
+}
