@@ -4,7 +4,7 @@
 //! the request goes to a proxy that is down, so nothing leaves the machine and --debug names
 //! where it would have gone.
 
-use crate::support::{Home, Out, User, free_port, moto, register_secret, venv_bin};
+use crate::support::{Home, Out, User, free_port, moto, register_secret};
 
 /// bob, a user without MFA, with these settings besides his region.
 fn bob(settings: &[(&str, &str)]) -> (Home, User) {
@@ -26,10 +26,8 @@ fn switch(home: &Home, vars: &[(&str, &str)]) -> Out {
 
 /// The AWS CLI's GetCallerIdentity for bob, in the same setup.
 fn aws_cli(home: &Home, vars: &[(&str, &str)]) -> Out {
-    let mut cmd = home.command(venv_bin("aws"));
-    cmd.args(["sts", "get-caller-identity", "--profile", "bob"])
-        .args(["--query", "Arn", "--output", "text"])
-        .env_remove("AWS_ENDPOINT_URL")
+    let mut cmd = home.aws_caller("bob");
+    cmd.env_remove("AWS_ENDPOINT_URL")
         .envs(vars.iter().copied());
     home.output(cmd.output().unwrap(), true)
 }

@@ -120,10 +120,7 @@ fn credential_process_home() -> (Home, crate::support::User) {
 
 /// The real AWS CLI asking who the credential_process profile is.
 fn who_is_alice_cp(home: &Home) -> std::process::Command {
-    let mut cmd = home.command(venv_bin("aws"));
-    cmd.args(["sts", "get-caller-identity", "--profile", "alice-cp"])
-        .args(["--query", "Arn", "--output", "text"]);
-    cmd
+    home.aws_caller("alice-cp")
 }
 
 #[test]

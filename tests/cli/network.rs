@@ -4,7 +4,7 @@
 
 use crate::login::signin_endpoint;
 use crate::support::{
-    Home, Out, PROXY_PASSWORD, PROXY_USER, auth_proxy, free_port, moto, proxy, tls, venv_bin,
+    Home, Out, PROXY_PASSWORD, PROXY_USER, auth_proxy, free_port, moto, proxy, tls,
 };
 
 const CONFIG: i32 = 3;
@@ -29,10 +29,8 @@ fn awsenv(home: &Home, flags: &[&str], vars: &[(&str, &str)]) -> Out {
 
 /// The AWS CLI in the same setup: GetCallerIdentity with bob's profile, tried once.
 fn aws_cli(home: &Home, vars: &[(&str, &str)]) -> Out {
-    let mut cmd = home.command(venv_bin("aws"));
-    cmd.args(["sts", "get-caller-identity", "--profile", "bob"])
-        .args(["--query", "Arn", "--output", "text"])
-        .env("AWS_ENDPOINT_URL", tls().url())
+    let mut cmd = home.aws_caller("bob");
+    cmd.env("AWS_ENDPOINT_URL", tls().url())
         .env("AWS_MAX_ATTEMPTS", "1")
         .envs(vars.iter().copied());
     home.output(cmd.output().unwrap(), true)

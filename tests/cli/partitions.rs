@@ -3,7 +3,7 @@
 //! for, as AWS's partitions are apart: a call signed for another partition's region finds no
 //! such user, and fails.
 
-use crate::support::{Home, Out, User, moto, register_secret};
+use crate::support::{Home, Out, User, moto};
 
 /// `name`: a user of `partition` with MFA and these settings; `name-admin`: a role of the
 /// same partition assumed from it with MFA.
@@ -31,21 +31,6 @@ fn caller(home: &Home, args: &[&str]) -> Out {
     home.output(cmd.output().unwrap(), false).ok()
 }
 
-/// The key in the file now, after a rotation.
-fn key_in_file(home: &Home, name: &str) -> String {
-    let text = std::fs::read_to_string(home.credentials_file()).unwrap();
-    let section = text.split(&format!("[{name}]")).nth(1).unwrap();
-    let value = |key: &str| {
-        section
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .map(|v| v.trim_start_matches([' ', '=']).to_owned())
-            .unwrap()
-    };
-    register_secret(&value("aws_secret_access_key"));
-    value("aws_access_key_id")
-}
-
 #[test]
 fn a_china_role_is_assumed_in_china_and_its_user_rotates_there() {
     let (home, user, role) = accounts("aws-cn", "cn", &[("region", "cn-northwest-1")]);
@@ -69,7 +54,7 @@ fn a_china_role_is_assumed_in_china_and_its_user_rotates_there() {
     // IAM of the China partition lives in cn-north-1: ListAccessKeys, CreateAccessKey and
     // DeleteAccessKey find the user only there.
     home.run(&["rotate", "cn"]).ok();
-    let new = key_in_file(&home, "cn");
+    let new = home.key_in_file("cn");
     assert_ne!(new, user.access_key_id);
     assert_eq!(moto().keys_of(&user.name), vec![new]);
 }

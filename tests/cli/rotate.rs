@@ -1,7 +1,7 @@
 //! `awsenv rotate`: a new key replaces the old in the file and at AWS, and a failure at any
 //! step leaves a key in the file that works.
 
-use crate::support::{Home, User, moto, register_secret};
+use crate::support::{Home, User, moto};
 use std::os::unix::fs::PermissionsExt;
 
 fn bob() -> (Home, User) {
@@ -9,19 +9,6 @@ fn bob() -> (Home, User) {
     let bob = moto().user(false);
     home.user_account("bob", &bob);
     (home, bob)
-}
-
-/// The key id in [bob] of the credentials file (and its secret, now known to the leak check).
-fn key_in_file(home: &Home) -> String {
-    let text = std::fs::read_to_string(home.credentials_file()).unwrap();
-    let value = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .map(|v| v.trim_start_matches([' ', '=']).to_owned())
-            .unwrap()
-    };
-    register_secret(&value("aws_secret_access_key"));
-    value("aws_access_key_id")
 }
 
 /// The key in the file works: a new session is made with it.
@@ -42,7 +29,7 @@ fn rotate_replaces_the_key_and_drops_its_sessions() {
     .unwrap();
     let before = std::fs::read_to_string(home.credentials_file()).unwrap();
     let out = home.run(&["rotate", "bob"]).ok();
-    let new = key_in_file(&home);
+    let new = home.key_in_file("bob");
     assert_ne!(new, bob.access_key_id);
     assert_eq!(
         moto().keys_of(&bob.name),
@@ -94,7 +81,7 @@ fn the_old_key_stays_while_another_profile_uses_it() {
         out.stderr
     );
     assert_ne!(
-        key_in_file(&home),
+        home.key_in_file("bob"),
         bob.access_key_id,
         "[bob] has the new key"
     );
@@ -119,7 +106,7 @@ fn a_failure_at_any_step_leaves_a_working_key() {
         moto().fail_next(&bob, action, after);
         let out = home.run(&["rotate", "bob"]);
         assert_ne!(out.code, Some(0), "{action}");
-        let in_file = key_in_file(&home);
+        let in_file = home.key_in_file("bob");
         let at_aws = moto().keys_of(&bob.name);
         if old_stays {
             assert_eq!(in_file, bob.access_key_id, "{action}: {}", out.stderr);

@@ -565,6 +565,23 @@ impl Home {
         self
     }
 
+    /// The access key id in `[name]` of the credentials file; its secret becomes known to
+    /// the leak check (a rotation writes a new one).
+    pub fn key_in_file(&self, name: &str) -> String {
+        let text = std::fs::read_to_string(self.credentials_file()).unwrap();
+        let section = text.split(&format!("[{name}]")).nth(1).unwrap();
+        let section = section.split("\n[").next().unwrap();
+        let value = |key: &str| {
+            section
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(|v| v.trim_start_matches([' ', '=']).to_owned())
+                .unwrap()
+        };
+        register_secret(&value("aws_secret_access_key"));
+        value("aws_access_key_id")
+    }
+
     /// A user account `name` with keys, MFA device (if the user has one) and a region.
     pub fn user_account(&self, name: &str, user: &User) -> &Self {
         let mut settings = vec![("region", "eu-west-1")];
@@ -600,6 +617,14 @@ impl Home {
             .env("SHELL", "/bin/bash")
             .env("LANG", "C.UTF-8")
             .stdin(Stdio::null());
+        cmd
+    }
+
+    /// The real AWS CLI asking STS who `profile` is, printing the ARN alone.
+    pub fn aws_caller(&self, profile: &str) -> Command {
+        let mut cmd = self.command(venv_bin("aws"));
+        cmd.args(["sts", "get-caller-identity", "--profile", profile])
+            .args(["--query", "Arn", "--output", "text"]);
         cmd
     }
 
