@@ -40,10 +40,12 @@ pub enum Command {
     Export(Export),
     List(List),
     Logout(Logout),
-    #[command(subcommand)]
-    MfaDevice(MfaDevice),
+    Add(Add),
+    Remove(Remove),
     #[command(subcommand)]
     Import(Import),
+    #[command(subcommand)]
+    MfaDevice(MfaDevice),
     Login(Login),
     Rotate(Rotate),
     Doctor(Doctor),
@@ -163,6 +165,31 @@ pub struct Logout {
     pub all: bool,
 }
 
+/// Store an IAM user's access key in the OS keychain (asked for, or read from stdin), after
+/// checking it with AWS; the profile in ~/.aws/config names the key, and no file holds its
+/// secret
+#[derive(Debug, Args)]
+pub struct Add {
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub account: String,
+    /// Take the key from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead
+    #[arg(long)]
+    pub env: bool,
+}
+
+/// Delete an account's key from the OS keychain, and the cached sessions made from it
+#[derive(Debug, Args)]
+pub struct Remove {
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub account: String,
+    /// Only the cached sessions made from its key (its own and its roles'); keep the key
+    #[arg(long, short = 's')]
+    pub sessions_only: bool,
+    /// Do not ask first
+    #[arg(long, short = 'f')]
+    pub force: bool,
+}
+
 /// Open the AWS console signed in as the account (or print the sign-in URL)
 #[derive(Debug, Args)]
 pub struct Login {
@@ -238,9 +265,19 @@ pub struct Renew {
 }
 
 #[derive(Debug, Subcommand)]
-/// Bring accounts kept by older tools into the AWS shared files
+/// Bring accounts kept by older tools into the AWS shared files, or keys into the keychain
 pub enum Import {
     AwsCreds(AwsCreds),
+    Credentials(ImportCredentials),
+}
+
+/// Move IAM users' keys from the credentials file into the OS keychain: each is proven from
+/// the keychain before its two lines leave the file
+#[derive(Debug, Args)]
+pub struct ImportCredentials {
+    /// The accounts [default: every profile with an IAM user's keys in a file]
+    #[arg(add = ArgValueCandidates::new(accounts))]
+    pub accounts: Vec<String>,
 }
 
 /// The ec2switch layout: NAME.access_key, NAME.secret_key, NAME.user and an accounts JSON

@@ -33,6 +33,8 @@ pub enum ErrorKind {
     Terminated,
     /// `doctor` found something to fix.
     Findings,
+    /// The OS keychain that holds an account's key cannot be reached, or stays locked.
+    Keychain,
     /// `exec`: the command cannot be run (126) or does not exist (127), as in a shell.
     CannotRun,
     NotFound,
@@ -50,6 +52,7 @@ impl ErrorKind {
             ErrorKind::Denied => 7,
             ErrorKind::Cache => 8,
             ErrorKind::Findings => 9,
+            ErrorKind::Keychain => 10,
             // EX_TEMPFAIL: try again later.
             ErrorKind::Busy => 75,
             ErrorKind::Interrupted => 130,
@@ -74,6 +77,7 @@ Exit status:
   7    denied by AWS for another reason
   8    session cache unsafe or unwritable
   9    doctor found something to fix
+  10   the OS keychain cannot be reached, or stays locked
   75   another awsenv was making the session (renewal without a terminal)
   129  the terminal closed (SIGHUP) at a prompt, in mfa_process or mfa-device setup
   130  interrupted (ctrl-C at a prompt)

@@ -10,6 +10,7 @@ mod completion;
 mod current;
 mod debug;
 mod error;
+mod keychain;
 mod mfa;
 mod profile;
 mod qr;

@@ -11,6 +11,7 @@ use nix::errno::Errno;
 use nix::sys::signal::{
     SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal, killpg, pthread_sigmask, sigaction,
 };
+use nix::sys::termios;
 use nix::unistd::{Pid, getpgrp, tcgetpgrp, tcsetpgrp};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -296,6 +297,62 @@ impl Terminal {
             }
         }
         Err(fail!(Mfa, "{account}: no 6-digit MFA code was entered"))
+    }
+}
+
+impl Terminal {
+    /// Asks for one line; `secret`: without echo (the terminal's settings come back before
+    /// anything else happens, ctrl-C included). `during` names the prompt in messages.
+    pub fn ask_line(
+        &mut self,
+        account: &str,
+        question: &str,
+        secret: bool,
+        during: &str,
+    ) -> Result<String> {
+        let _signals = SignalGuard::install();
+        let saved = if secret {
+            termios::tcgetattr(&self.tty).ok()
+        } else {
+            None
+        };
+        if let Some(saved) = &saved {
+            let mut quiet = saved.clone();
+            quiet.local_flags.remove(termios::LocalFlags::ECHO);
+            // The Enter still moves to the next line.
+            quiet.local_flags.insert(termios::LocalFlags::ECHONL);
+            let _ = termios::tcsetattr(&self.tty, termios::SetArg::TCSAFLUSH, &quiet);
+        }
+        self.write(question);
+        let line = read_line(&self.tty);
+        if let Some(saved) = &saved {
+            let _ = termios::tcsetattr(&self.tty, termios::SetArg::TCSAFLUSH, saved);
+        }
+        let nothing = format!("{during}; nothing was changed");
+        if let Some(signal) = caught() {
+            self.write("\n");
+            return Err(stopped(account, signal, &nothing));
+        }
+        match line {
+            Ok(Some(line)) => Ok(line.trim().to_owned()),
+            Ok(None) => {
+                self.write("\n");
+                let signal = hangup_after_end_of_input().unwrap_or(Signal::SIGINT);
+                Err(stopped(account, signal, &nothing))
+            }
+            Err(e) => Err(fail!(Failure, "{account}: cannot read the terminal: {e}")),
+        }
+    }
+
+    /// Asks a yes/no question; only y or yes is yes.
+    pub fn confirm(&mut self, account: &str, question: &str) -> Result<bool> {
+        let answer = self.ask_line(
+            account,
+            &format!("{question} [y/N] "),
+            false,
+            "at the question",
+        )?;
+        Ok(matches!(answer.to_ascii_lowercase().as_str(), "y" | "yes"))
     }
 }
 

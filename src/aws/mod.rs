@@ -8,23 +8,41 @@ pub mod iam;
 pub mod partition;
 pub mod wire;
 
-pub use wire::{Call, Credentials, Failure, Issued, Mfa, Reason, Reply, Request, Service};
+pub use wire::{
+    Call, Credentials, Envelope, Failure, Issued, Mfa, Reason, Reply, Request, Service, Signing,
+};
 
 use crate::error::{Error, Result, fail};
-use crate::profile::{Account, Keys};
+use crate::profile::{Account, Kept, Keys};
 use crate::secret::{Secret, redact};
 use crate::settings::{Proxy, Settings};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+/// What the OS keychain is called in messages ("the Secret Service", "the macOS Keychain").
+pub const KEYCHAIN: &str = awsenv_keychain::Keychain::NAME;
+
 impl Keys {
-    /// The keys as they sign a request.
-    pub fn credentials(&self) -> Credentials {
-        Credentials {
-            access_key_id: self.access_key_id.clone(),
-            secret_access_key: self.secret_access_key.clone(),
-            session_token: self.session_token.clone(),
+    /// "in ~/.aws/credentials", "in the Secret Service": where a message says the key is.
+    pub fn whereabouts(&self) -> String {
+        match &self.kept {
+            Kept::File { path, .. } => format!("in {}", path.display()),
+            Kept::Keychain { .. } => format!("in {KEYCHAIN}"),
+        }
+    }
+
+    /// The keys as they sign a request: a keychain's secret is fetched by the helper.
+    pub fn credentials(&self) -> Signing {
+        match &self.kept {
+            Kept::File { secret, .. } => Signing::Given(Credentials {
+                access_key_id: self.access_key_id.clone(),
+                secret_access_key: secret.clone(),
+                session_token: self.session_token.clone(),
+            }),
+            Kept::Keychain { .. } => Signing::Keychain {
+                access_key_id: self.access_key_id.clone(),
+            },
         }
     }
 }
@@ -34,10 +52,10 @@ fn damaged(account: &Account, signer: &Signer) -> Error {
     match signer {
         Signer::Keys(owner, keys) => fail!(
             Credentials,
-            "{}: the keys of [{}] in {} hold characters no AWS key has: correct them",
+            "{}: the keys of [{}] {} hold characters no AWS key has: correct them",
             account.name,
             owner.name,
-            keys.file.display()
+            keys.whereabouts()
         ),
         Signer::Session(source) => fail!(
             Cache,
@@ -59,11 +77,24 @@ pub enum Signer<'a> {
 /// The client side of the door: builds requests with the settings' timeout and endpoints.
 pub struct Aws<'a> {
     settings: &'a Settings,
+    /// A person is at hand: the keychain may ask them to unlock it.
+    interactive: bool,
 }
 
 impl<'a> Aws<'a> {
     pub fn new(settings: &'a Settings) -> Aws<'a> {
-        Aws { settings }
+        Aws {
+            settings,
+            interactive: true,
+        }
+    }
+
+    /// For renewals nobody waits for: a locked keychain is an error, never a dialog.
+    pub fn unattended(settings: &'a Settings) -> Aws<'a> {
+        Aws {
+            settings,
+            interactive: false,
+        }
     }
 
     /// Makes one call for `account` (whose region and name appear in messages), signed with
@@ -72,9 +103,10 @@ impl<'a> Aws<'a> {
         &self,
         account: &Account,
         call: Call,
-        credentials: Credentials,
+        credentials: impl Into<Signing>,
         signer: &Signer,
     ) -> Result<Reply> {
+        let credentials = credentials.into();
         if !credentials.look_valid() {
             return Err(damaged(account, signer));
         }
@@ -105,8 +137,10 @@ impl<'a> Aws<'a> {
             ca_bundle: route.trust.as_ref().map(|t| t.path.clone()),
             call,
             credentials,
+            interactive: self.interactive,
         };
-        match spawn(&request, &route)? {
+        let reply = spawn(&Envelope::Aws(&request), &describe(&request, &route))?;
+        match reply {
             Reply::Failed(failure) => Err(explain(account, &request, &route, signer, failure)),
             reply => Ok(reply),
         }
@@ -170,8 +204,8 @@ fn helper() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("awsenv-aws"))
 }
 
-fn spawn(request: &Request, route: &Route) -> Result<Reply> {
-    let helper = helper();
+/// What --debug says of a call before it is made.
+fn describe(request: &Request, route: &Route) -> String {
     let mut network = String::new();
     let http = route
         .http
@@ -187,13 +221,21 @@ fn spawn(request: &Request, route: &Route) -> Result<Reply> {
             trust.setting
         ));
     }
-    crate::debug!(
-        "{} via {} (region {}, profile {}{network})",
+    format!(
+        "{} (region {}, profile {}{network})",
         request.call.name(),
-        helper.display(),
         request.region,
         crate::ui::printable(&request.profile)
-    );
+    )
+}
+
+/// Hands `envelope` to awsenv-aws and reads its one reply; `what` says it for --debug.
+pub(crate) fn spawn(
+    envelope: &Envelope<&Request, &wire::KeychainRequest>,
+    what: &str,
+) -> Result<Reply> {
+    let helper = helper();
+    crate::debug!("{what} via {}", helper.display());
     let mut child = Command::new(&helper)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -206,7 +248,7 @@ fn spawn(request: &Request, route: &Route) -> Result<Reply> {
                 helper.display()
             )
         })?;
-    let body = serde_json::to_vec(request).map_err(|e| fail!(Failure, "{e}"))?;
+    let body = serde_json::to_vec(envelope).map_err(|e| fail!(Failure, "{e}"))?;
     if let Some(mut stdin) = child.stdin.take() {
         // A helper that died early shows up in its exit status below.
         let _ = stdin.write_all(&body);
@@ -240,8 +282,12 @@ fn explain(
     let name = &account.name;
     let op = request.call.name();
     let code = failure.code.as_deref().unwrap_or("no code");
-    let mut secrets = vec![request.credentials.secret_access_key.clone()];
-    secrets.extend(request.credentials.session_token.clone());
+    // A keychain's secret never reaches this process: the helper masks it itself.
+    let mut secrets = Vec::new();
+    if let Signing::Given(credentials) = &request.credentials {
+        secrets.push(credentials.secret_access_key.clone());
+        secrets.extend(credentials.session_token.clone());
+    }
     // Either proxy's user and password, whichever the failure is about.
     for userinfo in [&route.https, &route.http]
         .into_iter()
@@ -265,12 +311,21 @@ fn explain(
         _ => String::new(),
     };
     match (failure.reason, signer) {
-        (Reason::BadCredentials, Signer::Keys(owner, keys)) => fail!(
-            Credentials,
-            "{name}: AWS rejected the access key of [{}] in {} ({code}): correct it or create a new key",
-            owner.name,
-            keys.file.display()
-        ),
+        (Reason::BadCredentials, Signer::Keys(owner, keys)) => {
+            let fix = match keys.kept {
+                Kept::File { .. } => "correct it or create a new key".to_owned(),
+                Kept::Keychain { .. } => {
+                    format!("store a working one with awsenv add {}", owner.name)
+                }
+            };
+            fail!(
+                Credentials,
+                "{name}: AWS rejected the access key {} of [{}] {} ({code}): {fix}",
+                keys.access_key_id,
+                owner.name,
+                keys.whereabouts()
+            )
+        }
         (Reason::BadCredentials, Signer::Session(source)) => fail!(
             Credentials,
             "{name}: AWS rejected the cached session of {0} ({code}): run awsenv logout {0} and try again",
@@ -278,9 +333,9 @@ fn explain(
         ),
         (Reason::ExpiredCredentials, Signer::Keys(owner, keys)) => fail!(
             Credentials,
-            "{name}: the temporary credentials of [{}] in {} have expired: replace them",
+            "{name}: the temporary credentials of [{}] {} have expired: replace them",
             owner.name,
-            keys.file.display()
+            keys.whereabouts()
         ),
         (Reason::ExpiredCredentials, Signer::Session(source)) => fail!(
             Credentials,
@@ -366,6 +421,51 @@ fn explain(
              (a captive portal or a proxy?): sign in to the network, or check AWS_ENDPOINT_URL",
             status(&failure)
         ),
+        (Reason::KeychainUnreachable | Reason::KeychainLocked | Reason::KeychainMissing, _) => {
+            let owner = match signer {
+                Signer::Keys(owner, _) => owner,
+                Signer::Session(_) => account,
+            };
+            let id = match &request.credentials {
+                Signing::Keychain { access_key_id } => access_key_id.as_str(),
+                Signing::Given(_) => "",
+            };
+            keychain_failure(name, owner, id, request.interactive, &failure)
+        }
         (Reason::Other, _) => fail!(Failure, "{name}: {op} failed ({code}): {aws}"),
+    }
+}
+
+/// A call for `account`, signed with `owner`'s key `id` from the keychain, could not have the
+/// secret.
+fn keychain_failure(
+    account: &str,
+    owner: &Account,
+    id: &str,
+    interactive: bool,
+    failure: &Failure,
+) -> Error {
+    let (owner, why) = (&owner.name, &failure.message);
+    match failure.reason {
+        Reason::KeychainMissing => fail!(
+            Credentials,
+            "{account}: {KEYCHAIN} holds no secret for {id}, the key of [{owner}]: store it again \
+             with awsenv add {owner}"
+        ),
+        Reason::KeychainLocked if interactive => fail!(
+            Keychain,
+            "{account}: the key of [{owner}] is in {KEYCHAIN}, which stayed locked ({why}): unlock \
+             it and try again"
+        ),
+        Reason::KeychainLocked => fail!(
+            Keychain,
+            "{account}: the key of [{owner}] is in {KEYCHAIN}, which is locked, and awsenv unlocks \
+             it only for a person: run awsenv switch {account} at a terminal"
+        ),
+        _ => fail!(
+            Keychain,
+            "{account}: the key of [{owner}] is in {KEYCHAIN}, which cannot be reached ({why}): run \
+             awsenv in a desktop session that provides it"
+        ),
     }
 }

@@ -7,10 +7,22 @@ use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+/// What awsenv asks of awsenv-aws: a call to AWS, or an operation on the OS keychain (whose
+/// code only the helper links). awsenv sends one made of references.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum Envelope<A = Request, K = KeychainRequest> {
+    Aws(A),
+    Keychain(K),
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Request {
     pub call: Call,
-    pub credentials: Credentials,
+    pub credentials: Signing,
+    /// A person is at hand: the keychain may ask them to unlock it.
+    #[serde(default)]
+    pub interactive: bool,
     pub region: String,
     /// The profile whose settings the SDK reads, as the AWS CLI would for it: endpoint URLs
     /// (its own, and its `services` section's), retries, FIPS and dual-stack endpoints, the
@@ -155,6 +167,62 @@ pub struct Mfa {
     pub code: String,
 }
 
+/// The credentials that sign a call.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signing {
+    /// Credentials awsenv holds: a cached session, or keys from the shared files.
+    Given(Credentials),
+    /// An IAM user's key whose secret is in the OS keychain: the helper reads it there, so
+    /// it never passes through awsenv.
+    Keychain { access_key_id: String },
+}
+
+impl From<Credentials> for Signing {
+    fn from(credentials: Credentials) -> Signing {
+        Signing::Given(credentials)
+    }
+}
+
+impl Signing {
+    /// Made of the visible ASCII characters AWS uses (see `Credentials::look_valid`).
+    pub fn look_valid(&self) -> bool {
+        match self {
+            Signing::Given(credentials) => credentials.look_valid(),
+            Signing::Keychain { access_key_id } => {
+                crate::profile::shape::access_key_id(access_key_id)
+            }
+        }
+    }
+}
+
+/// An operation on the OS keychain, where awsenv keeps long-term secret keys (one item per
+/// access key id).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct KeychainRequest {
+    pub op: KeychainOp,
+    /// A person is at hand: the keychain may ask them to unlock it.
+    pub interactive: bool,
+    /// How long the keychain may take when it does not wait for a person.
+    pub timeout_secs: u64,
+    pub debug: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum KeychainOp {
+    /// Whether it can be reached and is unlocked, and the keys it holds: `Reply::Keychain`.
+    Status,
+    /// Stores a secret, replacing any for that key: `Reply::Done`.
+    Set {
+        access_key_id: String,
+        secret_access_key: Secret,
+        label: String,
+    },
+    /// `Reply::Deleted`: whether there was one.
+    Delete { access_key_id: String },
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Credentials {
     pub access_key_id: String,
@@ -187,6 +255,13 @@ pub enum Reply {
         access_key_id: String,
         secret_access_key: Secret,
     },
+    /// The keychain's state: locked or not, and the access key ids it holds.
+    Keychain {
+        locked: bool,
+        ids: Vec<String>,
+    },
+    /// A keychain item was deleted (true), or there was none.
+    Deleted(bool),
     Done,
     Failed(Failure),
 }
@@ -252,6 +327,12 @@ pub enum Reason {
     Unavailable,
     /// An answer that is not AWS's (a captive portal's page, a proxy's error).
     NotAws,
+    /// No keychain can be reached (no D-Bus session or Secret Service), or it did not answer.
+    KeychainUnreachable,
+    /// The keychain is locked and was not (or could not be) unlocked.
+    KeychainLocked,
+    /// The keychain holds no secret for the access key id.
+    KeychainMissing,
     Other,
 }
 

@@ -5,7 +5,8 @@
 use super::{Context, Run};
 use crate::cli;
 use crate::error::{ErrorKind, Result, fail};
-use crate::profile::{self, FileKind, Files, Profiles};
+use crate::keychain::{self, Keychain};
+use crate::profile::{self, FileKind, Files, Kept, Profiles, Source};
 use crate::session::cache::{Cache, Lookup};
 use crate::session::obtain;
 use crate::settings::Settings;
@@ -25,7 +26,10 @@ fn doctor(settings: &Settings) -> Result<()> {
     let mut findings = Vec::new();
     files_themselves(files, &mut findings);
     match Profiles::load(files.clone()) {
-        Ok(profiles) => accounts(&profiles, &mut findings),
+        Ok(profiles) => {
+            accounts(&profiles, &mut findings);
+            keys(settings, &profiles, &mut findings);
+        }
         Err(e) => findings.push(e.to_string()),
     }
     cache(settings, &mut findings);
@@ -142,6 +146,72 @@ fn accounts(profiles: &Profiles, findings: &mut Vec<String>) {
         if let Err(e) = obtain::check_duration(&account, length) {
             findings.push(e.to_string());
         }
+    }
+}
+
+/// Where users' long-term keys are: an MFA user's key in plain text is half of what MFA
+/// guards, and belongs in the keychain when there is one; a key the profile says is in the
+/// keychain must be there, and the keychain usable. The keychain is asked only when some
+/// profile has a key to keep there.
+fn keys(settings: &Settings, profiles: &Profiles, findings: &mut Vec<String>) {
+    let (mut kept, mut plain) = (Vec::new(), Vec::new());
+    for name in profiles.names() {
+        let Ok(account) = profiles.account(name) else {
+            continue;
+        };
+        let Source::Keys(keys) = account.source else {
+            continue;
+        };
+        match &keys.kept {
+            Kept::Keychain { .. } => kept.push((name.to_owned(), keys.access_key_id)),
+            Kept::File { path, .. }
+                if account.mfa_serial.is_some() && keys.session_token.is_none() =>
+            {
+                plain.push((name.to_owned(), path.clone()));
+            }
+            Kept::File { .. } => {}
+        }
+    }
+    if kept.is_empty() && plain.is_empty() {
+        return;
+    }
+    let names = |list: &[(String, String)]| {
+        list.iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let status = match Keychain::new(settings).status() {
+        Ok(status) => status,
+        // Without a keychain the files are the only place: nothing to move them to.
+        Err(_) if kept.is_empty() => return,
+        Err(e) => {
+            findings.push(format!("{e} ({} keep their keys there)", names(&kept)));
+            return;
+        }
+    };
+    if status.locked && !kept.is_empty() {
+        findings.push(format!(
+            "{} is locked: unlock it, or the sessions of {} are renewed only at a terminal",
+            keychain::NAME,
+            names(&kept)
+        ));
+    }
+    for (name, id) in &kept {
+        if status.ids.as_ref().is_some_and(|ids| !ids.contains(id)) {
+            findings.push(format!(
+                "{name}: {} holds no secret for its key {id}: store it with awsenv add {name}",
+                keychain::NAME
+            ));
+        }
+    }
+    for (name, file) in &plain {
+        findings.push(format!(
+            "{name}: the long-term key of a user with MFA is in plain text in {}: move it into \
+             {} with awsenv import credentials {name}",
+            file.display(),
+            keychain::NAME
+        ));
     }
 }
 

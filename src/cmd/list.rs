@@ -4,7 +4,7 @@ use super::{Context, Run};
 use crate::cli;
 use crate::clock;
 use crate::error::Result;
-use crate::profile::{Profiles, Source};
+use crate::profile::{Kept, Profiles, Source};
 use crate::session::cache::{Cache, Lookup};
 use crate::ui::{self, printable, say};
 use serde::Serialize;
@@ -17,6 +17,8 @@ struct Row {
     /// The key that hands the profile to another tool (`credential_process`, `sso_session`).
     served_by: Option<&'static str>,
     source: Option<String>,
+    /// A user's: where its secret key is, `file` or `keychain`.
+    key_in: Option<&'static str>,
     mfa_serial: Option<String>,
     session: Option<CachedSession>,
     error: Option<String>,
@@ -71,6 +73,7 @@ fn rows(profiles: &Profiles, cache: &Cache, margin: i64) -> Vec<Row> {
                 kind: "invalid",
                 served_by: None,
                 source: None,
+                key_in: None,
                 mfa_serial: None,
                 session,
                 error: None,
@@ -78,8 +81,14 @@ fn rows(profiles: &Profiles, cache: &Cache, margin: i64) -> Vec<Row> {
             match profiles.account(name) {
                 Ok(account) => {
                     row.kind = account.kind();
-                    if let Source::Role(role) = &account.source {
-                        row.source = Some(role.from.name.clone());
+                    match &account.source {
+                        Source::Role(role) => row.source = Some(role.from.name.clone()),
+                        Source::Keys(keys) => {
+                            row.key_in = Some(match keys.kept {
+                                Kept::File { .. } => "file",
+                                Kept::Keychain { .. } => "keychain",
+                            });
+                        }
                     }
                     row.mfa_serial = account.mfa_serial;
                 }
@@ -110,6 +119,7 @@ fn table(rows: &[Row]) -> String {
                 _ if let Some(key) = r.served_by => format!("{key} (not awsenv's)"),
                 (_, Some(_)) => "invalid (awsenv switch says why)".into(),
                 (Some(source), _) => format!("role from {source}"),
+                _ if r.key_in == Some("keychain") => format!("{} (keychain)", r.kind),
                 (None, None) => r.kind.into(),
             };
             let mfa = if r.mfa_serial.is_some() { "yes" } else { "-" };

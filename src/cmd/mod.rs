@@ -2,6 +2,7 @@
 //! `cli`); this one only dispatches. A command gets the settings and what the shell has, read
 //! once, in a `Context`.
 
+mod add;
 mod clear;
 mod completions;
 mod doctor;
@@ -9,6 +10,7 @@ mod exec;
 mod export;
 pub mod hook;
 mod import;
+mod import_credentials;
 mod init;
 mod list;
 mod login;
@@ -16,6 +18,7 @@ mod logout;
 mod mfa_device;
 mod now;
 mod prompt;
+mod remove;
 mod renew;
 mod rotate;
 mod subshell;
@@ -59,6 +62,9 @@ impl Run for Command {
             Command::MfaDevice(MfaDevice::Setup(c)) => c.run(context),
             Command::MfaDevice(MfaDevice::Remove(c)) => c.run(context),
             Command::Import(Import::AwsCreds(c)) => c.run(context),
+            Command::Import(Import::Credentials(c)) => c.run(context),
+            Command::Add(c) => c.run(context),
+            Command::Remove(c) => c.run(context),
             Command::Login(c) => c.run(context),
             Command::Rotate(c) => c.run(context),
             Command::Doctor(c) => c.run(context),

@@ -1,17 +1,19 @@
 //! `awsenv rotate ACCOUNT`: a new access key for the account's IAM user. It creates the key,
-//! proves it works, writes it into the file the old one came from (only that section's two
-//! keys change), then deletes the old key and drops the cached sessions made from it. A step
-//! that fails leaves a working key in the file: the old one until the new one is proven and
-//! written, the new one after.
+//! writes it where the old one is kept (the file the old one came from, only that section's
+//! two keys changing; or a new keychain item, then `awsenv_keychain` in the profile), proves
+//! it works from there, then deletes the old key and drops the cached sessions made from it.
+//! A step that fails leaves a working key where the profile looks: the old one until the new
+//! one is proven and written, the new one after.
 
 use super::{Context, Run};
 use crate::aws::{Aws, Call, Credentials, Signer, iam};
 use crate::cli;
 use crate::error::{Error, ErrorKind, Result, fail};
+use crate::keychain::Keychain;
 use crate::profile::edit::{self, FileKind};
-use crate::profile::{Account, Keys, Profiles, Source};
+use crate::profile::{Account, KEYCHAIN, Kept, Keys, Profiles, Source};
 use crate::secret::Secret;
-use crate::session::cache::{Cache, Lookup};
+use crate::session::cache::Cache;
 use crate::session::obtain;
 use crate::settings::Settings;
 use crate::ui::say;
@@ -139,35 +141,55 @@ impl Rotation<'_> {
         created.into_new_key()
     }
 
-    /// Proves the new key and writes it where the old one was; deletes it again if either
-    /// fails, so the file keeps a working key.
+    /// Writes the new key where the old one is kept and proves it from there; deletes it
+    /// again if either fails, so the profile keeps a working key.
     fn place(&self, new_id: String, new_secret: Secret) -> Result<Keys> {
         let (name, user) = (&self.account.name, &self.user);
-        let new_keys = Keys {
-            access_key_id: new_id.clone(),
-            secret_access_key: new_secret,
-            session_token: None,
-            file: self.keys.file.clone(),
-        };
-        let kind = if self.keys.file == self.settings.files.config {
+        let file = self.keys.file();
+        let kind = if *file == self.settings.files.config {
             FileKind::Config
         } else {
             FileKind::Credentials
         };
-        let placed = prove(&self.aws, self.account, &new_keys).and_then(|()| {
-            edit::edit_file(
-                &self.keys.file,
-                kind,
-                name,
-                &[
-                    ("aws_access_key_id", Some(&new_id)),
-                    (
-                        "aws_secret_access_key",
-                        Some(new_keys.secret_access_key.expose()),
-                    ),
-                ],
-            )
-        });
+        let keychain = Keychain::new(self.settings);
+        let (new_keys, placed) = match &self.keys.kept {
+            Kept::File { path, .. } => {
+                let new_keys = Keys {
+                    access_key_id: new_id.clone(),
+                    kept: Kept::File {
+                        path: path.clone(),
+                        secret: new_secret.clone(),
+                    },
+                    session_token: None,
+                };
+                let placed = prove(&self.aws, self.account, &new_keys).and_then(|()| {
+                    let edits = [
+                        ("aws_access_key_id", Some(new_id.as_str())),
+                        ("aws_secret_access_key", Some(new_secret.expose())),
+                    ];
+                    edit::edit_file(path, kind, name, &edits)
+                });
+                (new_keys, placed)
+            }
+            // A new item beside the old: until the profile names it, the old key stands.
+            Kept::Keychain { file } => {
+                let new_keys = Keys {
+                    access_key_id: new_id.clone(),
+                    kept: Kept::Keychain { file: file.clone() },
+                    session_token: None,
+                };
+                let placed = keychain
+                    .set(name, &new_id, &new_secret)
+                    .and_then(|()| prove(&self.aws, self.account, &new_keys))
+                    .and_then(|()| {
+                        edit::edit_file(file, kind, name, &[(KEYCHAIN, Some(new_id.as_str()))])
+                    });
+                if placed.is_err() {
+                    let _ = keychain.delete(&new_id);
+                }
+                (new_keys, placed)
+            }
+        };
         let Err(e) = placed else {
             return Ok(new_keys);
         };
@@ -192,19 +214,19 @@ impl Rotation<'_> {
     fn retire_old(&self, new_keys: &Keys) -> Result<()> {
         let (name, user) = (&self.account.name, &self.user);
         let (old, new_id) = (&self.keys.access_key_id, &new_keys.access_key_id);
-        let file = self.keys.file.display();
+        let file = self.keys.whereabouts();
         // Deleting the old key must not strand another profile that still uses it (keys
         // copied to [default], or a section twice where another copy counts).
         let reloaded = Profiles::load(self.settings.files.clone())?;
         let still_old: Vec<String> = reloaded
-            .names()
-            .filter(|n| reloaded.value(n, "aws_access_key_id").as_deref() == Some(old.as_str()))
+            .using_key(old)
+            .iter()
             .map(|n| format!("[{n}]"))
             .collect();
         if !still_old.is_empty() {
             return Err(fail!(
                 Config,
-                "{name}: the new key {new_id} is in {file} and works, but {} still use the old \
+                "{name}: the new key {new_id} is {file} and works, but {} still use the old \
                  key {old}, so it was not deleted: copy the new key there, then delete {old} \
                  with aws iam delete-access-key --user-name {user} --access-key-id {old}",
                 still_old.join(", ")
@@ -217,16 +239,24 @@ impl Rotation<'_> {
         if let Err(e) = self.call(delete_old, new_keys) {
             return Err(fail!(
                 Denied,
-                "{name}: the new key {new_id} is in {file} and works, but the old key {old} could \
+                "{name}: the new key {new_id} is {file} and works, but the old key {old} could \
                  not be deleted ({e}): delete it with aws iam delete-access-key --user-name \
                  {user} --access-key-id {old}"
             ));
         }
-        let dropped = drop_sessions_of(&Cache::new(self.settings), old);
+        let dropped = Cache::new(self.settings).drop_made_from(old);
         say(&format!(
-            "{name}: access key {new_id} replaces {old} in {file}; {old} is deleted, and \
+            "{name}: access key {new_id} replaces {old} {file}; {old} is deleted, and \
              {dropped} cached session(s) made from it are dropped"
         ));
+        if let Kept::Keychain { .. } = self.keys.kept {
+            // The old secret opens nothing any more; a failure here leaves only clutter.
+            if let Err(e) = Keychain::new(self.settings).delete(old) {
+                say(&format!(
+                    "{name}: the old key's item stays in the keychain: {e}"
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -258,24 +288,4 @@ fn prove(aws: &Aws, account: &Account, keys: &Keys) -> Result<()> {
             }
         }
     }
-}
-
-/// Drops the cached sessions made from `key`: the account's own, and those of roles assumed
-/// from it (their origin ends with the key). Best effort: the rotation is done, and a session
-/// left behind is not used anyway, being made from another key than the profile's.
-fn drop_sessions_of(cache: &Cache, key: &str) -> usize {
-    let origin = format!("key:{key}");
-    let mut dropped = 0;
-    for account in cache.accounts() {
-        if let Lookup::Found(session) = cache.read(&account)
-            && session.origin.ends_with(&origin)
-        {
-            match cache.remove(&account) {
-                Ok(true) => dropped += 1,
-                Ok(false) => {}
-                Err(e) => say(&format!("{e}")),
-            }
-        }
-    }
-    dropped
 }

@@ -92,6 +92,12 @@ fn breaks_line(c: char) -> bool {
     c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
+/// Refuses a profile name that the config file cannot hold, before anything is asked or
+/// stored for it.
+pub fn writable(name: &str) -> Result<()> {
+    check(FileKind::Config, name, "region", None)
+}
+
 /// Refuses what would not stay inside its own line and section. The message names the
 /// profile and the key, never the value: it may be a secret.
 fn check(kind: FileKind, name: &str, key: &str, value: Option<&str>) -> Result<()> {

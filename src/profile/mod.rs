@@ -19,6 +19,10 @@ use crate::secret::Secret;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+/// The profile key that says an account's secret key is in the OS keychain; its value is the
+/// access key id, so that sessions and messages know the key without reading the keychain.
+pub const KEYCHAIN: &str = "awsenv_keychain";
+
 /// Where AWS keeps its shared files, as the CLI finds them.
 #[derive(Debug, Clone)]
 pub struct Files {
@@ -94,10 +98,34 @@ pub enum Source {
 #[derive(Debug, Clone)]
 pub struct Keys {
     pub access_key_id: String,
-    pub secret_access_key: Secret,
+    pub kept: Kept,
     /// Set when the profile holds temporary credentials rather than an IAM user's keys.
     pub session_token: Option<Secret>,
-    pub file: PathBuf,
+}
+
+/// Where the secret access key is: in a shared file as plain text, or in the OS keychain
+/// (`awsenv_keychain = ACCESS_KEY_ID` in the profile). A keychain's secret is read by
+/// awsenv-aws when a call needs it, never by this process.
+#[derive(Debug, Clone)]
+pub enum Kept {
+    File {
+        path: PathBuf,
+        secret: Secret,
+    },
+    /// `file` is the one that names the key (`awsenv_keychain`).
+    Keychain {
+        file: PathBuf,
+    },
+}
+
+impl Keys {
+    /// The file that names the key: the one to edit.
+    pub fn file(&self) -> &PathBuf {
+        match &self.kept {
+            Kept::File { path, .. } => path,
+            Kept::Keychain { file } => file,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -215,11 +243,34 @@ impl Profiles {
 
     fn resolve(&self, name: &str, chain: &mut Vec<String>) -> Result<Account> {
         self.enter(name, chain)?;
-        let duration = self.duration(name)?;
         let source = match self.checked(name, "role_arn")? {
             Some(arn) => Source::Role(self.role(name, arn, chain)?),
             None => Source::Keys(self.keys(name)?),
         };
+        self.complete(name, source)
+    }
+
+    /// The account `name` would be with `keys` (which `awsenv add` is about to store): the
+    /// profile's region and settings, if it exists yet.
+    pub fn user_with(&self, name: &str, keys: Keys) -> Result<Account> {
+        self.complete(name, Source::Keys(keys))
+    }
+
+    /// The profiles that name the access key `id`, in a file or as their keychain key.
+    pub fn using_key(&self, id: &str) -> Vec<String> {
+        self.names()
+            .filter(|n| {
+                ["aws_access_key_id", KEYCHAIN]
+                    .iter()
+                    .any(|k| self.value(n, k).as_deref() == Some(id))
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The account `name` whose credentials come from `source`.
+    fn complete(&self, name: &str, source: Source) -> Result<Account> {
+        let duration = self.duration(name)?;
         // A role works in the region, and with the MFA device, its source chain has.
         let inherited = |pick: fn(&Account) -> &Option<String>| match &source {
             Source::Role(role) => pick(&role.from).clone(),
@@ -404,14 +455,37 @@ impl Profiles {
         let secret = self.get(name, "aws_secret_access_key");
         let creds = self.files.credentials.display();
         match (id, secret) {
+            // Keys in a file win over a keychain's, as the AWS CLI sees only them; import
+            // writes awsenv_keychain before it removes them, so a crash between leaves both.
             (Some(id), Some(secret)) => Ok(Keys {
                 access_key_id: id.value.clone(),
-                secret_access_key: Secret::new(secret.value.clone()),
+                kept: Kept::File {
+                    path: secret.file.clone(),
+                    secret: Secret::new(secret.value.clone()),
+                },
                 session_token: self
                     .get(name, "aws_session_token")
                     .map(|s| Secret::new(s.value.clone())),
-                file: secret.file.clone(),
             }),
+            (None, None) if let Some(kept) = self.get(name, KEYCHAIN) => {
+                if !shape::access_key_id(&kept.value) {
+                    return Err(fail!(
+                        Config,
+                        "{name}: {KEYCHAIN} = {} in {} is not an access key id (like \
+                         AKIAIOSFODNN7EXAMPLE): correct it, or store the key again with awsenv \
+                         add {name}",
+                        kept.value,
+                        kept.file.display()
+                    ));
+                }
+                Ok(Keys {
+                    access_key_id: kept.value.clone(),
+                    kept: Kept::Keychain {
+                        file: kept.file.clone(),
+                    },
+                    session_token: None,
+                })
+            }
             (Some(_), None) => Err(fail!(
                 Credentials,
                 "{name}: aws_secret_access_key is missing: add it to [{name}] in {creds}"
@@ -611,8 +685,34 @@ aws_access_key_id = NOT-THIS-ONE
             panic!("personal is a user")
         };
         assert_eq!(k.access_key_id, "AKIAEXAMPLEPERSONAL");
-        assert_eq!(k.secret_access_key.expose(), "secret/with=equals");
+        let Kept::File { secret, .. } = &k.kept else {
+            panic!("the key is in the file")
+        };
+        assert_eq!(secret.expose(), "secret/with=equals");
         assert_eq!(a.origin(), "key:AKIAEXAMPLEPERSONAL");
+    }
+
+    #[test]
+    fn awsenv_keychain_names_a_key_in_the_keychain_and_a_file_key_wins() {
+        let p = profiles(
+            "[profile kc]\nawsenv_keychain = AKIAEXAMPLEKEYCHAIN\n\
+             [profile both]\nawsenv_keychain = AKIAEXAMPLEKEYCHAIN\n\
+             [profile bad]\nawsenv_keychain = x\n",
+            "[both]\naws_access_key_id = AKIAEXAMPLEINFILE00\naws_secret_access_key = s\n",
+        );
+        let key = |name: &str| match p.account(name).unwrap().source {
+            Source::Keys(keys) => keys,
+            Source::Role(_) => panic!("{name} is a user"),
+        };
+        let kc = key("kc");
+        assert!(matches!(kc.kept, Kept::Keychain { .. }));
+        assert_eq!(p.account("kc").unwrap().origin(), "key:AKIAEXAMPLEKEYCHAIN");
+        assert_eq!(kc.whereabouts(), format!("in {}", crate::aws::KEYCHAIN));
+        // An import that stopped between its two edits: the file's key is the one in use.
+        assert_eq!(key("both").access_key_id, "AKIAEXAMPLEINFILE00");
+        let bad = p.account("bad").unwrap_err();
+        assert!(bad.to_string().contains("awsenv_keychain = x"), "{bad}");
+        assert_eq!(p.using_key("AKIAEXAMPLEKEYCHAIN"), ["both", "kc"]);
     }
 
     #[test]

@@ -43,3 +43,8 @@ pub fn external_id(text: &str) -> bool {
 pub fn session_name(text: &str) -> bool {
     made_of(text, 2..=64, "+=,.@-")
 }
+
+/// An access key id (IAM's `[\w]{16,128}`), as `awsenv_keychain` names one.
+pub fn access_key_id(text: &str) -> bool {
+    made_of(text, 16..=128, "")
+}

@@ -314,6 +314,32 @@ impl Cache {
         }
     }
 
+    /// The accounts whose cached session was made from the access key `key`: the user's
+    /// own, and those of roles assumed from it (their origin ends with the key).
+    pub fn made_from(&self, key: &str) -> Vec<String> {
+        let origin = format!("key:{key}");
+        self.accounts()
+            .into_iter()
+            .filter(|account| {
+                matches!(self.read(account), Lookup::Found(s) if s.origin.ends_with(&origin))
+            })
+            .collect()
+    }
+
+    /// Drops the sessions `made_from(key)`; how many. Best effort: a session left behind is
+    /// not used anyway, being made from another key than the profile's.
+    pub fn drop_made_from(&self, key: &str) -> usize {
+        let mut dropped = 0;
+        for account in self.made_from(key) {
+            match self.remove(&account) {
+                Ok(true) => dropped += 1,
+                Ok(false) => {}
+                Err(e) => crate::ui::say(&e.to_string()),
+            }
+        }
+        dropped
+    }
+
     /// The accounts that have a session file, valid or not.
     pub fn accounts(&self) -> Vec<String> {
         let Ok(entries) = fs::read_dir(&self.dir) else {

@@ -91,7 +91,10 @@ fn obtain_with(
     }
     let broker = Broker {
         settings,
-        aws: Aws::new(settings),
+        aws: match patience {
+            None => Aws::new(settings),
+            Some(_) => Aws::unattended(settings),
+        },
         cache: Cache::new(settings),
         options,
         attended: patience.is_none(),
@@ -470,7 +473,11 @@ impl Broker<'_> {
                 if !got.cached && self.attended {
                     say(&got.describe());
                 }
-                (got.session.credentials(), Signer::Session(source), None)
+                (
+                    got.session.credentials().into(),
+                    Signer::Session(source),
+                    None,
+                )
             }
         };
         let call = Call::AssumeRole {

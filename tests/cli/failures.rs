@@ -88,7 +88,10 @@ fn rejected_base_keys_name_the_profile_to_fix() {
         let out = home.run(&["switch", account]).fails(CREDENTIALS);
         let line = one_line(&out);
         assert!(
-            line.contains(&format!("{account}: AWS rejected the access key of [bob]")),
+            line.contains(&format!(
+                "{account}: AWS rejected the access key {} of [bob] in",
+                bob.access_key_id
+            )),
             "{line}"
         );
         assert!(line.contains("InvalidClientTokenId"), "{line}");

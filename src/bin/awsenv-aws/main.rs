@@ -21,14 +21,18 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::shared::IntoShared;
 use aws_smithy_types::date_time::{DateTime, Format};
 use aws_types::SdkConfig;
-use awsenv::aws::wire::{self as aws, Call, Failure, Issued, Reason, Reply, Request};
-use awsenv::secret::Secret;
+use awsenv::aws::wire::{
+    self as aws, Call, Envelope, Failure, Issued, Reason, Reply, Request, Signing,
+};
+use awsenv::secret::{Secret, redact};
 use hyper_util::client::proxy::matcher::Matcher;
 use std::error::Error;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+mod keychain;
 
 fn main() {
     // A panic message could quote a value; say only where it happened.
@@ -38,8 +42,9 @@ fn main() {
     }));
     let mut input = Vec::new();
     let reply = match std::io::stdin().read_to_end(&mut input) {
-        Ok(_) => match serde_json::from_slice::<Request>(&input) {
-            Ok(request) => run(&request),
+        Ok(_) => match serde_json::from_slice::<Envelope>(&input) {
+            Ok(Envelope::Aws(request)) => call(&request),
+            Ok(Envelope::Keychain(request)) => keychain::answer(&request),
             Err(e) => failed(format!("bad request: {e}")),
         },
         Err(e) => failed(format!("cannot read request: {e}")),
@@ -53,7 +58,31 @@ fn failed(message: String) -> Reply {
     Reply::Failed(other(&message))
 }
 
-fn run(request: &Request) -> Reply {
+/// A call to AWS, signed with the credentials handed over, or with a key whose secret is read
+/// from the keychain first (before any runtime starts: the keychain's client runs its own).
+fn call(request: &Request) -> Reply {
+    let creds = match &request.credentials {
+        Signing::Given(creds) => creds.clone(),
+        Signing::Keychain { access_key_id } => match keychain::secret(access_key_id, request) {
+            Ok(secret) => aws::Credentials {
+                access_key_id: access_key_id.clone(),
+                secret_access_key: secret,
+                session_token: None,
+            },
+            Err(failure) => return Reply::Failed(failure),
+        },
+    };
+    match run(request, &creds) {
+        // Masked here: awsenv never sees a keychain's secret, so it cannot.
+        Reply::Failed(mut failure) => {
+            failure.message = redact(&failure.message, &[&creds.secret_access_key]);
+            Reply::Failed(failure)
+        }
+        reply => reply,
+    }
+}
+
+fn run(request: &Request, creds: &aws::Credentials) -> Reply {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -62,7 +91,7 @@ fn run(request: &Request) -> Reply {
         Err(e) => return failed(format!("cannot start: {e}")),
     };
     runtime
-        .block_on(answer(request))
+        .block_on(answer(request, creds))
         .unwrap_or_else(Reply::Failed)
 }
 
@@ -310,8 +339,7 @@ fn ca_bundle(path: &Path) -> Result<Vec<u8>, Failure> {
 /// reads for the profile (endpoint URLs, `services` sections, retries, FIPS and dual-stack,
 /// the app id), with the region, the connector and the credentials awsenv handed over. The
 /// credentials are set, so the loader builds no provider chain and reads no key.
-async fn sdk_config(request: &Request, net: &Net) -> SdkConfig {
-    let creds = &request.credentials;
+async fn sdk_config(request: &Request, creds: &aws::Credentials, net: &Net) -> SdkConfig {
     // The SDK waits forever by default: an endpoint that never answers must fail fast, and
     // retries must not stretch the wait the user set.
     let timeout = Duration::from_secs(request.timeout_secs.max(1));
@@ -341,9 +369,9 @@ fn provider(creds: &aws::Credentials) -> SharedCredentialsProvider {
 }
 
 /// One request, one call (two for GetSessionToken), one reply.
-async fn answer(request: &Request) -> Result<Reply, Failure> {
+async fn answer(request: &Request, creds: &aws::Credentials) -> Result<Reply, Failure> {
     let net = &Net::new(request)?;
-    let config = sdk_config(request, net).await;
+    let config = sdk_config(request, creds, net).await;
     let sts = Sts {
         client: aws_sdk_sts::Client::new(&config),
         config: &config,
@@ -383,7 +411,7 @@ async fn answer(request: &Request) -> Result<Reply, Failure> {
             session_duration,
         } => {
             let start = Instant::now();
-            let token = signin_token(request, net, federation_url, *session_duration).await;
+            let token = signin_token(request, creds, net, federation_url, *session_duration).await;
             if request.debug {
                 let ms = start.elapsed().as_secs_f64() * 1000.0;
                 let outcome = if token.is_ok() { "ok" } else { "failed" };
@@ -647,12 +675,12 @@ impl Iam<'_> {
 /// as the federation endpoint wants them, and only to that endpoint.
 async fn signin_token(
     request: &Request,
+    creds: &aws::Credentials,
     net: &Net,
     federation_url: &str,
     session_duration: Option<u32>,
 ) -> Result<Secret, Failure> {
     use http_body_util::BodyExt;
-    let creds = &request.credentials;
     let session = serde_json::json!({
         "sessionId": creds.access_key_id,
         "sessionKey": creds.secret_access_key.expose(),
