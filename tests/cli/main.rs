@@ -13,6 +13,8 @@ mod export;
 mod failures;
 mod hostile;
 mod import;
+mod keychain;
+mod keyring_fixture;
 mod login;
 mod mfa_device;
 mod network;

@@ -4,11 +4,13 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this
 
+pub mod keyring;
 pub mod pty;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -492,6 +494,9 @@ impl Out {
 /// A private home for one test. Everything awsenv or the AWS CLI might read lives inside it.
 pub struct Home {
     pub dir: PathBuf,
+    /// The D-Bus session its processes get: none (an address where no bus listens) until
+    /// `use_bus` or `use_keyring`.
+    bus: Mutex<Option<String>>,
 }
 
 impl Default for Home {
@@ -510,7 +515,26 @@ impl Home {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join(".aws")).unwrap();
-        Home { dir }
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(dir.join("xdg-runtime"))
+            .unwrap();
+        Home {
+            dir,
+            bus: Mutex::new(None),
+        }
+    }
+
+    /// Its processes reach `keyring` as their Secret Service (and nothing else on a bus).
+    pub fn use_keyring(&self, keyring: &keyring::Keyring) -> &Self {
+        self.use_bus(keyring.bus())
+    }
+
+    /// Its processes get `bus` as their D-Bus session (`keyring::bare_bus()`: one where no
+    /// Secret Service answers).
+    pub fn use_bus(&self, bus: &keyring::Bus) -> &Self {
+        *self.bus.lock().unwrap() = Some(bus.address().to_owned());
+        self
     }
 
     pub fn config_file(&self) -> PathBuf {
@@ -614,10 +638,21 @@ impl Home {
             .env("XDG_CACHE_HOME", self.dir.join("xdg-cache"))
             .env("AWS_ENDPOINT_URL", moto().url())
             .env("AWS_EC2_METADATA_DISABLED", "true")
+            // Never the developer's session bus, nor their keyring on it: no bus at all (a
+            // path where nothing listens) unless the test gave it one. D-Bus clients look in
+            // XDG_RUNTIME_DIR for a bus when the address is unset.
+            .env("DBUS_SESSION_BUS_ADDRESS", self.bus_address())
+            .env("XDG_RUNTIME_DIR", self.dir.join("xdg-runtime"))
             .env("SHELL", "/bin/bash")
             .env("LANG", "C.UTF-8")
             .stdin(Stdio::null());
         cmd
+    }
+
+    fn bus_address(&self) -> String {
+        let bus = self.bus.lock().unwrap();
+        let none = || format!("unix:path={}", self.dir.join("no-bus").display());
+        bus.clone().unwrap_or_else(none)
     }
 
     /// The real AWS CLI asking STS who `profile` is, printing the ARN alone.
