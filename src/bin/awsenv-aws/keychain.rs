@@ -102,7 +102,7 @@ fn bounded<T: Send + 'static>(
             },
             ..failure(e.to_string())
         }),
-        Err(_) => Err(Failure {
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(Failure {
             reason: Reason::KeychainUnreachable,
             ..failure(format!(
                 "{} gave no answer within {}s",
@@ -110,6 +110,11 @@ fn bounded<T: Send + 'static>(
                 limit.as_secs()
             ))
         }),
+        // The thread panicked; the hook said where.
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(failure(format!(
+            "the {what} in {} stopped with an internal error",
+            Keychain::NAME
+        ))),
     }
 }
 
