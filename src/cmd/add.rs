@@ -72,10 +72,11 @@ impl Run for cli::Add {
 fn addable(profiles: &Profiles, name: &str, settings: &Settings) -> Result<Option<String>> {
     edit::writable(name)?;
     let file = |key: &str| profiles.value(name, key);
-    if let Some(source) = file("source_profile").filter(|_| file("role_arn").is_some()) {
+    if file("role_arn").is_some() {
+        let source = file("source_profile").map_or(String::new(), |s| format!(", {s}"));
         return Err(fail!(
             Config,
-            "{name} is a role, which has no keys of its own: add them to its source, {source}"
+            "{name} is a role, which has no keys of its own: add them to its source profile{source}"
         ));
     }
     if let Some(key) = profiles.served_elsewhere(name) {

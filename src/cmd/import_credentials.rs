@@ -81,7 +81,7 @@ fn import(settings: &Settings, profiles: &Profiles, name: &str) -> Result<Option
             return Ok(None);
         }
     };
-    let Kept::File { path, .. } = &keys.kept else {
+    let Kept::File { path, secret } = &keys.kept else {
         say(&format!("{name}: its key is in {} already", keychain::NAME));
         return Ok(None);
     };
@@ -102,9 +102,6 @@ fn import(settings: &Settings, profiles: &Profiles, name: &str) -> Result<Option
             path.display()
         ));
     }
-    let Kept::File { secret, .. } = &keys.kept else {
-        unreachable!("matched above")
-    };
     let keychain = Keychain::new(settings);
     keychain.set(name, id, secret)?;
     let stored = Keys {
@@ -115,7 +112,13 @@ fn import(settings: &Settings, profiles: &Profiles, name: &str) -> Result<Option
         session_token: None,
     };
     if let Err(e) = identity(&aws, &account, &stored) {
-        let _ = keychain.delete(id);
+        // Unless another profile already keeps the same key there.
+        if !profiles
+            .names()
+            .any(|n| n != name && profiles.value(n, KEYCHAIN).as_deref() == Some(id.as_str()))
+        {
+            let _ = keychain.delete(id);
+        }
         return Err(Error::new(
             e.kind,
             format!("{e}; the key stays in {}", path.display()),

@@ -21,7 +21,8 @@ fn add(home: &Home, name: &str, id: &str, secret: &str) -> Out {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "{id}\n{secret}").unwrap();
+    // A refusal may come before awsenv reads a byte.
+    let _ = writeln!(stdin, "{id}\n{secret}");
     drop(stdin);
     home.output(child.wait_with_output().unwrap(), true)
 }
@@ -131,6 +132,28 @@ fn add_takes_the_key_at_the_terminal_without_echoing_the_secret() {
     // No MFA device: a plain session, from the keychain's key.
     let arn = caller_after_switch(&home, "bob", None).ok();
     assert_eq!(arn.stdout.trim(), bob.arn);
+}
+
+#[test]
+fn ctrl_c_at_the_secret_prompt_stores_nothing_and_gives_the_echo_back() {
+    let (keyring, home) = keyring_home();
+    let bob = moto().user(false);
+    let mut terminal = Pty::attached(home.awsenv(&["add", "bob"]));
+    terminal.wait_for("Access key ID: ");
+    terminal.send(&format!("{}\n", bob.access_key_id));
+    terminal.wait_for("Secret access key: ");
+    terminal.send("\x03");
+    let status = terminal.output().status;
+    assert_eq!(status.code(), Some(130), "{}", terminal.screen());
+    assert!(
+        terminal
+            .screen()
+            .contains("bob: cancelled at the key prompt; nothing was changed"),
+        "{}",
+        terminal.screen()
+    );
+    assert_eq!(keyring.ids(), Vec::<String>::new());
+    assert_eq!(config(&home), "");
 }
 
 #[test]

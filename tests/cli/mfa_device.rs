@@ -624,3 +624,36 @@ fn a_device_left_unassigned_is_named_and_replaced() {
     );
     assert_eq!(devices_of(&mona), [(serial, Some(mona.name.clone()))]);
 }
+
+#[test]
+fn setup_and_remove_sign_with_a_key_in_the_keychain() {
+    let keyring = crate::support::keyring::Keyring::new();
+    let home = Home::new();
+    home.use_keyring(&keyring);
+    let dave = moto().user(false);
+    // Stored as secret-tool stores it: awsenv finds items it did not write itself.
+    keyring.store(&dave.access_key_id, &dave.secret_access_key);
+    home.profile(
+        "dave",
+        &[
+            ("region", "eu-west-1"),
+            ("awsenv_keychain", &dave.access_key_id),
+        ],
+    );
+    let (mut terminal, seed) = start_setup(&home, &dave, &["dave"]);
+    terminal.send(&format!("{}\n", moto().totp(&seed, 0)));
+    terminal.wait_for("Next code (wait for it to change): ");
+    terminal.send(&format!("{}\n", moto().totp(&seed, 1)));
+    home.output(terminal.output(), true).ok();
+    let serial = format!("arn:aws:iam::123456789012:mfa/{}", dave.name);
+    assert_eq!(devices_of(&dave), [(serial, Some(dave.name.clone()))]);
+    assert!(
+        moto()
+            .calls_by(&dave.access_key_id)
+            .contains(&"CreateVirtualMFADevice".to_owned())
+    );
+    home.run(&["switch", "dave", "--code", &moto().totp(&seed, 0)])
+        .ok();
+    home.run(&["mfa-device", "remove", "dave"]).ok();
+    assert!(devices_of(&dave).is_empty());
+}
