@@ -186,7 +186,7 @@ fn keys(settings: &Settings, profiles: &Profiles, findings: &mut Vec<String>) {
         // Without a keychain the files are the only place: nothing to move them to.
         Err(_) if kept.is_empty() => return,
         Err(e) => {
-            findings.push(format!("{e} ({} keep their keys there)", names(&kept)));
+            findings.push(format!("{e}; it holds the keys of {}", names(&kept)));
             return;
         }
     };

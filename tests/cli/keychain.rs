@@ -109,6 +109,10 @@ fn add_stores_the_key_completes_the_profile_and_switch_makes_mfa_sessions_from_i
     // The role is assumed with the cached MFA session: no second code, no keychain read.
     let arn = caller_after_switch(&home, "alice-role", None).ok();
     assert!(arn.stdout.contains(":assumed-role/"), "{}", arn.stdout);
+    // --debug says the keychain was read, and never what it held (the leak check reads
+    // stderr).
+    let out = home.run(&["--debug", "mfa", "alice", "--code", &code]).ok();
+    assert!(out.stderr.contains("keychain read ok"), "{}", out.stderr);
 }
 
 #[test]
@@ -351,6 +355,13 @@ fn a_keychain_out_of_reach_is_one_line_and_touches_nothing() {
             ),
             "{}",
             out.stderr
+        );
+        let out = home.run(&["doctor"]).fails(9);
+        assert!(
+            out.stdout.contains("cannot reach the Secret Service")
+                && out.stdout.contains("; it holds the keys of alice"),
+            "{}",
+            out.stdout
         );
         assert_eq!(config(&home), config_before);
         assert_eq!(credentials(&home), credentials_before);
