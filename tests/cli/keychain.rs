@@ -139,6 +139,29 @@ fn add_takes_the_key_at_the_terminal_without_echoing_the_secret() {
 }
 
 #[test]
+fn add_env_takes_the_key_from_the_environment_but_not_a_session() {
+    let (keyring, home) = keyring_home();
+    let bob = moto().user(false);
+    let run = |token: Option<&str>| {
+        let mut cmd = home.awsenv(&["add", "bob", "--env"]);
+        cmd.env("AWS_ACCESS_KEY_ID", &bob.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &bob.secret_access_key);
+        if let Some(token) = token {
+            cmd.env("AWS_SESSION_TOKEN", token);
+        }
+        home.output(cmd.output().unwrap(), true)
+    };
+    let out = run(Some("a-session-token")).fails(CREDENTIALS);
+    assert!(out.stderr.contains("temporary key"), "{}", out.stderr);
+    assert_eq!(keyring.ids(), Vec::<String>::new());
+    run(None).ok();
+    assert_eq!(
+        keyring.secret(&bob.access_key_id).as_deref(),
+        Some(bob.secret_access_key.as_str())
+    );
+}
+
+#[test]
 fn ctrl_c_at_the_secret_prompt_stores_nothing_and_gives_the_echo_back() {
     let (keyring, home) = keyring_home();
     let bob = moto().user(false);
