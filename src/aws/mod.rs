@@ -421,7 +421,13 @@ fn explain(
              (a captive portal or a proxy?): sign in to the network, or check AWS_ENDPOINT_URL",
             status(&failure)
         ),
-        (Reason::KeychainUnreachable | Reason::KeychainLocked | Reason::KeychainMissing, _) => {
+        (
+            Reason::KeychainUnreachable
+            | Reason::KeychainLocked
+            | Reason::KeychainMissing
+            | Reason::KeychainFailed,
+            _,
+        ) => {
             let owner = match signer {
                 Signer::Keys(owner, _) => owner,
                 Signer::Session(_) => account,
@@ -461,6 +467,10 @@ fn keychain_failure(
             Keychain,
             "{account}: the key of [{owner}] is in {KEYCHAIN}, which is locked, and awsenv unlocks \
              it only for a person: run awsenv switch {account} at a terminal"
+        ),
+        Reason::KeychainFailed => fail!(
+            Keychain,
+            "{account}: the key of [{owner}] is in {KEYCHAIN}, which failed to give it: {why}"
         ),
         _ => fail!(
             Keychain,

@@ -333,6 +333,8 @@ pub enum Reason {
     KeychainLocked,
     /// The keychain holds no secret for the access key id.
     KeychainMissing,
+    /// The keychain answered with an error of its own.
+    KeychainFailed,
     Other,
 }
 

@@ -98,7 +98,7 @@ fn bounded<T: Send + 'static>(
             reason: match e {
                 Error::Unreachable(_) => Reason::KeychainUnreachable,
                 Error::Locked(_) => Reason::KeychainLocked,
-                Error::Failed(_) => Reason::Other,
+                Error::Failed(_) => Reason::KeychainFailed,
             },
             ..failure(e.to_string())
         }),
