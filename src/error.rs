@@ -33,7 +33,7 @@ pub enum ErrorKind {
     Terminated,
     /// `doctor` found something to fix.
     Findings,
-    /// The OS keychain that holds an account's key cannot be reached, or stays locked.
+    /// The OS keychain that holds an account's key cannot be reached, stays locked, or fails.
     Keychain,
     /// `exec`: the command cannot be run (126) or does not exist (127), as in a shell.
     CannotRun,
@@ -77,7 +77,7 @@ Exit status:
   7    denied by AWS for another reason
   8    session cache unsafe or unwritable
   9    doctor found something to fix
-  10   the OS keychain cannot be reached, or stays locked
+  10   the OS keychain cannot be reached, stays locked, or fails
   75   another awsenv was making the session (renewal without a terminal)
   129  the terminal closed (SIGHUP) at a prompt, in mfa_process or mfa-device setup
   130  interrupted (ctrl-C at a prompt)

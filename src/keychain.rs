@@ -8,6 +8,7 @@ use crate::aws::{Envelope, Failure, Reason, Reply, spawn};
 use crate::error::{Error, Result, fail};
 use crate::secret::Secret;
 use crate::settings::Settings;
+use crate::ui::printable;
 
 pub use crate::aws::KEYCHAIN as NAME;
 
@@ -65,7 +66,8 @@ impl<'a> Keychain<'a> {
         self.ask(KeychainOp::Set {
             access_key_id: access_key_id.to_owned(),
             secret_access_key: secret.clone(),
-            label: format!("awsenv: {account} ({access_key_id})"),
+            // The keychain's window shows it: no control character of a profile name.
+            label: format!("awsenv: {} ({access_key_id})", printable(account)),
         })
         .and_then(|reply| match reply {
             Reply::Done => Ok(()),

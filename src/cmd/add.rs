@@ -52,9 +52,10 @@ impl Run for cli::Add {
         store(settings, &profiles, name, &id, &secret, serial.as_deref())?;
         let config = settings.files.config.display();
         let mut said = format!(
-            "{name}: key {id} of {} is in {}, and [profile {name}] in {config} names it",
+            "{name}: key {id} of {} is in {}, and {} in {config} names it",
             user.arn,
-            keychain::NAME
+            keychain::NAME,
+            edit::section(edit::FileKind::Config, name)
         );
         if let Some(serial) = &serial {
             said.push_str(&format!("; its MFA device {serial} is saved as mfa_serial"));

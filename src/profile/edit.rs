@@ -151,7 +151,8 @@ fn names(kind: FileKind, header: &str) -> Option<String> {
 }
 
 /// The header line of profile `name`, without its line ending.
-fn section(kind: FileKind, name: &str) -> String {
+/// The header of profile `name` in a file of that kind: `[profile x]`, `[default]`, `[x]`.
+pub fn section(kind: FileKind, name: &str) -> String {
     match kind {
         FileKind::Config if name != "default" => format!("[profile {name}]"),
         _ => format!("[{name}]"),
